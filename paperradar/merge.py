@@ -1,0 +1,109 @@
+"""How a source's report of a paper is folded into the paper we already hold (pure, no SQL).
+
+The rules make ingestion order-independent and idempotent: a higher arXiv version replaces the
+text fields (title, abstract, authors, categories); anything else only fills what is missing;
+the first-announced and published dates keep the earliest value, the updated date the latest.
+Links that can be derived from the arXiv id are not stored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from paperradar.ids import title_key
+from paperradar.models import ARXIV_ABS, ARXIV_PDF, Item
+
+Row = dict[str, Any]
+
+COLUMNS = (
+    "arxiv_id",
+    "version",
+    "doi",
+    "title_key",
+    "title",
+    "abstract",
+    "authors",
+    "categories",
+    "primary_category",
+    "announced",
+    "published",
+    "updated",
+    "abs_url",
+    "pdf_url",
+    "code_url",
+    "project_url",
+)
+_TEXT = ("title", "abstract", "authors", "categories", "primary_category")
+_FILL = ("doi", "code_url", "project_url", "abs_url", "pdf_url")
+
+
+def item_row(item: Item) -> Row:
+    """The columns an Item alone would give a new paper."""
+    authors = json.dumps(list(item.authors), ensure_ascii=False) if item.authors else "[]"
+    row: Row = {
+        "arxiv_id": item.arxiv_id,
+        "version": item.version,
+        "doi": item.doi,
+        "title": item.title,
+        "abstract": item.abstract,
+        "authors": authors,
+        "categories": " ".join(item.categories),
+        "primary_category": item.primary_category
+        or (item.categories[0] if item.categories else None),
+        "announced": item.announced,
+        "published": item.published,
+        "updated": item.updated,
+        "abs_url": _keep_link(item.abs_url, item.arxiv_id, ARXIV_ABS),
+        "pdf_url": _keep_link(item.pdf_url, item.arxiv_id, ARXIV_PDF),
+        "code_url": item.code_url,
+        "project_url": item.project_url,
+    }
+    row["title_key"] = title_key(item.title, item.authors)
+    return row
+
+
+def _keep_link(url: str | None, arxiv_id: str | None, pattern: str) -> str | None:
+    if not url:
+        return None
+    if arxiv_id and url.rstrip("/").startswith(pattern.format(arxiv_id)):
+        return None
+    return url
+
+
+def merge(old: Row, new: Row) -> Row:
+    """``old`` updated with ``new`` under the rules of this module (neither is modified)."""
+    merged = dict(old)
+    newer = new["version"] is not None and (
+        old["version"] is None or new["version"] > old["version"]
+    )
+    for name in _TEXT:
+        if _empty(new[name]):
+            continue
+        if newer or _empty(old[name]):
+            merged[name] = new[name]
+    for name in _FILL:
+        if _empty(old[name]) and not _empty(new[name]):
+            merged[name] = new[name]
+    if old["arxiv_id"] is None and new["arxiv_id"] is not None:
+        merged["arxiv_id"] = new["arxiv_id"]
+    if new["version"] is not None and (old["version"] is None or new["version"] > old["version"]):
+        merged["version"] = new["version"]
+    merged["announced"] = _earliest(old["announced"], new["announced"])
+    merged["published"] = _earliest(old["published"], new["published"])
+    merged["updated"] = _latest(old["updated"], new["updated"])
+    if merged["title"] != old["title"] or merged["authors"] != old["authors"]:
+        merged["title_key"] = title_key(merged["title"], json.loads(merged["authors"]))
+    return merged
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == "[]"
+
+
+def _earliest(a: str | None, b: str | None) -> str | None:
+    return min(a, b) if a and b else a or b
+
+
+def _latest(a: str | None, b: str | None) -> str | None:
+    return max(a, b) if a and b else a or b

@@ -1,0 +1,121 @@
+"""The records that flow between the stages: an ``Item`` is one source's report of a paper.
+
+Sources yield Items; the store merges Items into papers (one paper, however many sources and
+versions report it) and hands back ``Paper`` records. Both are frozen: a stage never edits what
+another stage gave it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ARXIV_ABS = "https://arxiv.org/abs/{}"
+ARXIV_PDF = "https://arxiv.org/pdf/{}"
+
+
+@dataclass(frozen=True)
+class Item:
+    """What one source says about one paper on one day.
+
+    ``extra`` holds what only that source knows (HF upvotes, an announce type, a journal ref); it
+    is stored with the observation, not on the paper.
+    """
+
+    source: str
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    arxiv_id: str | None = None
+    version: int | None = None
+    doi: str | None = None
+    categories: tuple[str, ...] = ()
+    primary_category: str | None = None
+    announced: str | None = None  # first listing date, YYYY-MM-DD
+    published: str | None = None  # v1 submission date
+    updated: str | None = None  # latest version date
+    abs_url: str | None = None
+    pdf_url: str | None = None
+    code_url: str | None = None
+    project_url: str | None = None
+    observed_on: str | None = None  # the day the source reported it, YYYY-MM-DD
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=True)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One source having reported a paper on one day, with what that source adds."""
+
+    source: str
+    observed_on: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper as the store knows it, merged over every source and version."""
+
+    pk: int
+    arxiv_id: str | None
+    version: int | None
+    doi: str | None
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    primary_category: str | None
+    announced: str | None
+    published: str | None
+    updated: str | None
+    abs_url: str | None
+    pdf_url: str | None
+    code_url: str | None
+    project_url: str | None
+    observations: tuple[Observation, ...] = ()
+
+    @property
+    def id(self) -> str:
+        """The public id: the arXiv id, else ``doi:`` plus the DOI, else ``paper:`` plus the key."""
+        if self.arxiv_id:
+            return self.arxiv_id
+        if self.doi:
+            return f"doi:{self.doi}"
+        return f"paper:{self.pk}"
+
+    @property
+    def links(self) -> dict[str, str | None]:
+        abs_url = self.abs_url or (ARXIV_ABS.format(self.arxiv_id) if self.arxiv_id else None)
+        pdf_url = self.pdf_url or (ARXIV_PDF.format(self.arxiv_id) if self.arxiv_id else None)
+        if abs_url is None and self.doi:
+            abs_url = f"https://doi.org/{self.doi}"
+        return {"abs": abs_url, "pdf": pdf_url, "code": self.code_url, "project": self.project_url}
+
+    def source_data(self, source: str) -> dict[str, Any]:
+        """The newest data a given source attached to this paper (empty if it never saw it)."""
+        found: dict[str, Any] = {}
+        for obs in sorted(self.observations, key=lambda o: o.observed_on):
+            if obs.source == source:
+                found = obs.data
+        return found
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable ``--json`` schema of a paper (documented in the README)."""
+        return {
+            "id": self.id,
+            "arxiv_id": self.arxiv_id,
+            "version": self.version,
+            "doi": self.doi,
+            "title": self.title,
+            "abstract": self.abstract,
+            "authors": list(self.authors),
+            "categories": list(self.categories),
+            "primary_category": self.primary_category,
+            "announced": self.announced,
+            "published": self.published,
+            "updated": self.updated,
+            "links": self.links,
+            "sources": [
+                {"source": o.source, "seen": o.observed_on, "data": o.data}
+                for o in sorted(self.observations, key=lambda o: (o.observed_on, o.source))
+            ],
+        }

@@ -1,0 +1,94 @@
+"""Hugging Face Daily Papers (huggingface.co/api/daily_papers?date=YYYY-MM-DD).
+
+The community's picks of the day: each entry is an arXiv paper plus what only HF knows, its
+upvotes, comment count, submitting user and organisation, GitHub repository and stars, project
+page and AI keywords. Those go to the observation; the paper's own metadata joins the arXiv record
+on its id. Dumps that add ``_daily_date`` to each entry (as the bundled corpus does) are read too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from paperradar.errors import ParseError
+from paperradar.http import Fetcher
+from paperradar.ids import parse_arxiv_id
+from paperradar.models import Item
+from paperradar.sources import FetchRequest, Page, iso_date
+
+NAME = "hf-daily"
+DESCRIPTION = "Hugging Face Daily Papers with upvotes, comments, organisation and code links"
+BASE_URL = "https://huggingface.co/api/daily_papers"
+
+
+def parse(data: bytes, origin: str = "<hf daily>") -> Iterator[Item]:
+    try:
+        entries = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"not UTF-8 text at byte {exc.start}", origin=origin) from exc
+    except json.JSONDecodeError as exc:
+        raise ParseError(
+            f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", origin=origin
+        ) from exc
+    if isinstance(entries, dict) and "error" in entries:
+        raise ParseError(f"Hugging Face answered with an error: {entries['error']}", origin=origin)
+    if not isinstance(entries, list):
+        raise ParseError("expected a JSON list of daily papers", origin=origin)
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("paper"), dict):
+            raise ParseError(f"entry {index} has no 'paper' object", origin=origin)
+        yield entry_to_item(entry, origin=f"{origin}[{index}]")
+
+
+def entry_to_item(entry: dict[str, Any], origin: str = "<hf daily>") -> Item:
+    """One daily_papers entry as an Item (also used by the bulk importer for HF dumps)."""
+    paper = entry["paper"]
+    parsed = parse_arxiv_id(str(paper.get("id", "")))
+    if parsed is None:
+        raise ParseError(f"paper id {paper.get('id')!r} is not an arXiv id", origin=origin)
+    day = entry.get("_daily_date") or iso_date(entry.get("publishedAt"))
+    extra: dict[str, Any] = {
+        "upvotes": int(paper.get("upvotes") or 0),
+        "comments": int(entry.get("numComments") or 0),
+    }
+    org = paper.get("organization") or entry.get("organization")
+    if isinstance(org, dict):
+        extra["organization"] = org.get("fullname") or org.get("name")
+    submitter = entry.get("submittedBy") or paper.get("submittedOnDailyBy")
+    if isinstance(submitter, dict):
+        extra["submitter"] = submitter.get("fullname") or submitter.get("name")
+    if paper.get("githubStars") is not None:
+        extra["github_stars"] = int(paper["githubStars"])
+    if paper.get("ai_keywords"):
+        extra["ai_keywords"] = list(paper["ai_keywords"])
+    if paper.get("ai_summary"):
+        extra["ai_summary"] = paper["ai_summary"]
+    authors = tuple(
+        a["name"].strip() for a in paper.get("authors", []) if isinstance(a, dict) and a.get("name")
+    )
+    return Item(
+        source=NAME,
+        title=" ".join(str(paper.get("title") or entry.get("title") or "").split()),
+        abstract=" ".join(str(paper.get("summary") or entry.get("summary") or "").split()),
+        authors=authors,
+        arxiv_id=parsed[0],
+        published=iso_date(paper.get("publishedAt")),
+        code_url=paper.get("githubRepo") or None,
+        project_url=paper.get("projectPage") or None,
+        observed_on=day,
+        extra=extra,
+    )
+
+
+def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
+    day = request.day or dt.date.today()
+    url = request.base_url or BASE_URL
+    data = fetcher.get(url, {"date": day.isoformat(), "limit": 100})
+    origin = f"{url}?date={day.isoformat()}"
+    # The API omits the day it was asked for; stamp it so the observation is filed under it.
+    items = tuple(replace(item, observed_on=day.isoformat()) for item in parse(data, origin))
+    yield Page(data, origin, items=items)

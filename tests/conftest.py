@@ -1,0 +1,131 @@
+"""Shared test helpers: recorded data, a fresh store, and a real local HTTP server that replays
+recorded responses and injects faults."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape
+
+import pytest
+
+from paperradar.http import Fetcher, FetchPolicy
+from paperradar.store import Store
+
+DATA = Path(__file__).parent / "data"
+
+Response = tuple[int, dict[str, str], bytes]
+Route = Callable[[dict[str, str]], Response]
+
+
+@dataclass
+class Request:
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    at: float
+
+
+@dataclass
+class Replay:
+    """A running local server: ``routes`` maps a path to a function of the query string."""
+
+    base: str
+    routes: dict[str, Route] = field(default_factory=dict)
+    requests: list[Request] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+@pytest.fixture
+def replay() -> Iterator[Replay]:
+    state = Replay(base="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            state.requests.append(Request(parts.path, query, dict(self.headers), time.monotonic()))
+            route = state.routes.get(parts.path)
+            if route is None:
+                status, headers, body = 404, {}, b"not found"
+            else:
+                status, headers, body = route(query)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            if "Content-Length" not in headers:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            # The client may hang up first (a size cap or a timeout under test).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.base = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def fetcher() -> Iterator[Fetcher]:
+    """A fetcher with no politeness delay and quick retries, for the local server."""
+    with Fetcher(FetchPolicy(default_delay=0, backoff=0.05, timeout=2, retries=3)) as f:
+        yield f
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "home") as s:
+        yield s
+
+
+def data(relative: str) -> bytes:
+    return (DATA / relative).read_bytes()
+
+
+def rss_item(
+    arxiv_id: str,
+    version: int,
+    title: str,
+    abstract: str,
+    authors: list[str],
+    categories: list[str],
+    announce: str = "new",
+    day: str = "Mon, 27 Apr 2026 00:00:00 -0400",
+) -> str:
+    """One item in rss.arxiv.org's RSS 2.0 shape (as in the recorded feeds)."""
+    cats = "".join(f"<category>{c}</category>" for c in categories)
+    return (
+        f"<item><title>{escape(title)}</title><link>https://arxiv.org/abs/{arxiv_id}</link>"
+        f"<description>arXiv:{arxiv_id}v{version} Announce Type: {announce} \n"
+        f"Abstract: {escape(abstract)}</description>"
+        f'<guid isPermaLink="false">oai:arXiv.org:{arxiv_id}v{version}</guid>{cats}'
+        f"<pubDate>{day}</pubDate><arxiv:announce_type>{announce}</arxiv:announce_type>"
+        f"<dc:creator>{escape(', '.join(authors))}</dc:creator></item>"
+    )
+
+
+def rss_document(items: list[str], day: str = "Mon, 27 Apr 2026 00:00:00 -0400") -> bytes:
+    return (
+        '<rss xmlns:arxiv="http://arxiv.org/schemas/atom" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0"><channel>'
+        f"<title>cs.AI updates on arXiv.org</title><pubDate>{day}</pubDate>"
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()

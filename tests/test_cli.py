@@ -1,0 +1,137 @@
+"""The ``radar`` command: output, JSON schema, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA
+from paperradar.cli import main
+
+
+def radar(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    captured = capsys.readouterr()
+    return int(exited.value.code or 0), captured.out, captured.err
+
+
+def test_ingest_list_show_search(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home = str(tmp_path)
+    feed = str(DATA / "arxiv_rss/arxiv_cs_ai.xml")
+    code, out, _ = radar(capsys, "ingest", "arxiv", "--from", feed, "--home", home)
+    assert code == 0 and "3 new" in out
+    code, out, _ = radar(capsys, "ingest", "arxiv", "--from", feed, "--home", home)
+    assert code == 1 and "0 new" in out  # ran, found nothing new
+    hf = str(DATA / "hf_daily/daily_papers_2026-07-27.json")
+    assert radar(capsys, "ingest", "hf-daily", "--from", hf, "--home", home)[0] == 0
+
+    code, out, _ = radar(capsys, "papers", "--date", "2026-04-27", "--json", "--home", home)
+    listed = json.loads(out)
+    assert code == 0 and len(listed) == 3
+    assert set(listed[0]) == {
+        "id",
+        "arxiv_id",
+        "version",
+        "doi",
+        "title",
+        "abstract",
+        "authors",
+        "categories",
+        "primary_category",
+        "announced",
+        "published",
+        "updated",
+        "links",
+        "sources",
+    }
+    code, out, _ = radar(capsys, "papers", "--source", "hf-daily", "--json", "--home", home)
+    upvotes = [p["sources"][0]["data"]["upvotes"] for p in json.loads(out)]
+    assert len(upvotes) == 30 and upvotes == sorted(upvotes, reverse=True)
+
+    code, out, _ = radar(
+        capsys, "show", "https://arxiv.org/abs/2604.21935v1", "--json", "--home", home
+    )
+    paper = json.loads(out)
+    assert paper["title"].startswith("Math Takes Two")
+    assert paper["links"]["pdf"] == "https://arxiv.org/pdf/2604.21935"
+    code, out, _ = radar(capsys, "show", "2604.21935", "--home", home)
+    assert code == 0 and "Math Takes Two" in out and "seen" in out
+
+    code, out, _ = radar(capsys, "search", "mathematical reasoning", "--json", "--home", home)
+    assert code == 0 and json.loads(out)[0]["id"] == "2604.21935"
+    code, _, err = radar(capsys, "search", "zzzunfindable", "--home", home)
+    assert code == 1 and "No paper matches" in err
+
+
+def test_export_roundtrip_and_bibtex(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home, other = str(tmp_path / "a"), str(tmp_path / "b")
+    radar(
+        capsys,
+        "ingest",
+        "arxiv-api",
+        "--from",
+        str(DATA / "arxiv_api/query_cs.AI_cs.LG_2026-07-13.xml"),
+        "--home",
+        home,
+    )
+    radar(
+        capsys,
+        "ingest",
+        "hf-daily",
+        "--from",
+        str(DATA / "hf_daily/daily_papers_2026-07.json"),
+        "--home",
+        home,
+    )
+    dump = tmp_path / "export.jsonl"
+    assert radar(capsys, "export", "--format", "json", "-o", str(dump), "--home", home)[0] == 0
+    assert radar(capsys, "import", str(dump), "--home", other)[0] == 0
+    code, first, _ = radar(capsys, "papers", "--json", "-n", "500", "--home", home)
+    code, second, _ = radar(capsys, "papers", "--json", "-n", "500", "--home", other)
+    assert json.loads(first) == json.loads(second)
+    assert radar(capsys, "import", str(dump), "--home", other)[0] == 1  # nothing new
+    code, out, _ = radar(capsys, "export", "--format", "bibtex", "--home", home)
+    assert code == 0
+    assert out.count("@misc{") == 73 and "eprint = {2607.09662}" in out
+
+
+def test_errors_are_one_line_with_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = str(tmp_path)
+    code, _, err = radar(capsys, "ingest", "nosuch", "--home", home)
+    assert code == 2 and "unknown source 'nosuch'" in err and "arxiv-api" in err
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(b"<rss><channel><item>")
+    code, _, err = radar(capsys, "ingest", "arxiv", "--from", str(bad), "--home", home)
+    assert code == 1 and str(bad) in err.replace("\n", "") and "line 1" in err
+    assert "Traceback" not in err
+    code, _, err = radar(
+        capsys, "ingest", "arxiv", "--from", str(tmp_path / "missing.xml"), "--home", home
+    )
+    assert code == 2 and "missing.xml" in err
+    code, _, err = radar(capsys, "papers", "--date", "yesterday-ish", "--home", home)
+    assert code == 2 and "not a date" in err
+    code, _, err = radar(capsys, "show", "2601.99999", "--home", home)
+    assert code == 1 and "no paper" in err
+    code, _, err = radar(capsys, "export", "--format", "csv", "--home", home)
+    assert code == 2
+
+
+def test_demo_and_module_entry_point(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "paperradar", "demo", "--json", "--home", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout)
+    assert result["day"] == "2026-03-27"
+    ups = [p["sources"][-1]["data"].get("upvotes", -1) for p in result["papers"]]
+    assert ups[0] >= 40 and ups[:5] == sorted(ups[:5], reverse=True)
+    assert all(p["announced"] == "2026-03-27" for p in result["papers"])

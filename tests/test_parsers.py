@@ -1,0 +1,157 @@
+"""Every parser on real recorded responses."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import data
+from paperradar.errors import ParseError, SourceError
+from paperradar.sources import arxiv_api, arxiv_oai, arxiv_rss, hf_daily
+
+
+def test_arxiv_rss_listing() -> None:
+    items = list(arxiv_rss.parse(data("arxiv_rss/arxiv_cs_ai.xml"), "cs_ai.xml"))
+    assert len(items) == 3
+    first = items[0]
+    assert first.arxiv_id == "2604.21935" and first.version == 1
+    assert first.title.startswith("Math Takes Two")
+    assert first.authors == ("Michael Cooper", "Samuel Cooper")
+    assert first.categories == ("cs.AI", "cs.LG") and first.primary_category == "cs.AI"
+    assert first.abstract.startswith("Although language models")
+    assert "Announce Type" not in first.abstract
+    assert first.announced == first.observed_on == "2026-04-27"
+    assert first.extra == {"announce_type": "new"}
+    for name in ("arxiv_cs_cl.xml", "arxiv_cs_lg.xml"):
+        assert len(list(arxiv_rss.parse(data(f"arxiv_rss/{name}"), name))) == 3
+
+
+ATOM = b"""<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom"
+ xmlns:dc="http://purl.org/dc/elements/1.1/">
+<id>http://rss.arxiv.org/atom/math.OC</id><title>math.OC updates on arXiv.org</title>
+<updated>2024-02-23T16:08:30.941605+00:00</updated>
+<entry><id>oai:arXiv.org:2203.01250v3</id>
+<title>Mass concentration in rescaled first order integral functionals</title>
+<updated>2024-02-23T16:08:30.942190+00:00</updated>
+<link href="https://arxiv.org/abs/2203.01250" rel="alternate" type="text/html"/>
+<summary>arXiv:2203.01250v3 Announce Type: replace-cross
+Abstract: We consider first order local minimization problems of the form
+$\\min \\int f(u,\\nabla u)$.</summary>
+<category term="math.AP"/><category term="math.OC"/>
+<published>2024-02-23T00:00:00-05:00</published>
+<arxiv:announce_type>replace-cross</arxiv:announce_type>
+<arxiv:journal_reference>Journal de l'Ecole polytechnique, Tome 11 (2024)</arxiv:journal_reference>
+<arxiv:DOI>10.5802/jep.257</arxiv:DOI>
+<dc:creator>Antonin Monteil, Paul Pegon</dc:creator>
+</entry></feed>"""
+
+
+def test_arxiv_atom_variant_with_replacement() -> None:
+    # Built from the examples in arXiv's own Atom feed specification (format_spec/).
+    (item,) = arxiv_rss.parse(ATOM, "atom")
+    assert item.arxiv_id == "2203.01250" and item.version == 3
+    assert item.extra["announce_type"] == "replace-cross"
+    assert item.announced is None and item.updated == "2024-02-23"
+    assert item.doi == "10.5802/jep.257"
+    assert item.authors == ("Antonin Monteil", "Paul Pegon")
+    assert item.categories == ("math.AP", "math.OC")
+    assert item.abstract.startswith("We consider")
+
+
+def test_arxiv_api_id_lookup_and_old_style_id() -> None:
+    (item,) = arxiv_api.parse(data("arxiv_api/id_2104.12255v1_s0_m100.xml"))
+    assert (item.arxiv_id, item.version) == ("2104.12255", 1)
+    assert item.title == "0"  # a real paper titled "0"
+    assert item.primary_category == "cs.CR"
+    assert item.published == "2021-04-20"
+    (old,) = arxiv_api.parse(data("arxiv_api/id_quant-ph_0201082v1_s0_m100.xml"))
+    assert old.arxiv_id == "quant-ph/0201082"
+
+
+def test_arxiv_api_query_page_carries_totals_and_dois() -> None:
+    page = arxiv_api.parse_page(data("arxiv_api/q_testing_s10_m10.xml"))
+    assert len(page.items) == 10 and page.total == 214881 and page.start == 10
+    big = arxiv_api.parse_page(data("arxiv_api/query_cs.AI_cs.LG_2026-07-13.xml"))
+    assert len(big.items) == 50
+    assert all(i.arxiv_id and i.title and i.authors and i.abstract for i in big.items)
+
+
+def test_arxiv_api_error_entry_is_a_clear_error() -> None:
+    with pytest.raises(SourceError, match="incorrect id format for abc"):
+        list(arxiv_api.parse(data("arxiv_api/id_abc_s0_m100.xml")))
+    assert list(arxiv_api.parse(data("arxiv_api/id_0000.0000_s0_m100.xml"))) == []
+
+
+def test_oai_arxivraw_list_records_with_token() -> None:
+    page = arxiv_oai.parse_page(data("arxiv_oai/ListRecordsResponse.xml"))
+    assert page.token == "726959|1001" and page.complete_size == 58011
+    assert len(page.items) == 6
+    first = page.items[0]
+    assert first.arxiv_id == "0704.0471"
+    assert first.authors == ("D.V. Shetty", "S.J. Yennello", "G.A. Souliotis")
+    assert first.doi == "10.1103/physrevc.76.024606"
+    assert first.published == "2007-04-03"
+    richard = page.items[1]
+    assert richard.version == 4 and richard.updated == "2008-11-14"
+
+
+def test_oai_arxiv_format_structured_authors() -> None:
+    (item,) = arxiv_oai.parse(data("arxiv_oai/GetRecordResponse.xml"))
+    (bare,) = arxiv_oai.parse(data("arxiv_oai/record_no_namespace.xml"))
+    assert bare.arxiv_id == "1601.03238"
+    assert bare.authors[:2] == ("Planck Collaboration", "Jieci Wang")
+    assert bare.doi == "10.1103/physrevd.93.016005"
+    assert item.arxiv_id and item.authors
+    hep = arxiv_oai.parse_page(data("arxiv_oai/hep-th.xml"))
+    assert len(hep.items) == 3 and hep.token is None
+
+
+def test_oai_errors() -> None:
+    page = arxiv_oai.parse_page(data("arxiv_oai/ErrorResponseNoRecordsMatch.xml"))
+    assert page.items == [] and page.token is None
+    with pytest.raises(SourceError) as caught:
+        arxiv_oai.parse_page(data("arxiv_oai/ErrorResponseBadResumptionToken.xml"))
+    assert caught.value.code == "badResumptionToken"
+
+
+def test_hf_daily_papers() -> None:
+    items = list(hf_daily.parse(data("hf_daily/daily_papers_2026-07-27.json")))
+    assert len(items) == 30
+    first = items[0]
+    assert first.arxiv_id == "2607.23193"
+    assert first.code_url == "https://github.com/MAC-AutoML/OmniScope"
+    assert first.extra["upvotes"] == 3 and first.extra["comments"] == 2
+    assert first.extra["github_stars"] == 5 and first.extra["submitter"] == "Jinsen Su"
+    assert first.observed_on == "2026-07-27"
+    assert first.authors[0] == "Jinsen Su"
+    july = list(hf_daily.parse(data("hf_daily/daily_papers_2026-07.json")))
+    assert july[0].extra["organization"] == "Yale-BIDS-Chen-Lab"
+
+
+@pytest.mark.parametrize(
+    ("module", "body", "message"),
+    [
+        (arxiv_rss, b"", "empty response"),
+        (arxiv_rss, b"<rss><channel><item><title>cut", "malformed XML at line 1"),
+        (arxiv_api, b"<feed>\xff\xfe</feed>", "malformed XML"),
+        (arxiv_oai, b"<html><body>Service unavailable</body></html>", "expected an <OAI-PMH>"),
+        (hf_daily, b'[{"paper": ', "malformed JSON at line 1"),
+        (hf_daily, b"\xff\xfe[]", "not UTF-8"),
+    ],
+)
+def test_malformed_input_names_origin_and_place(module: object, body: bytes, message: str) -> None:
+    with pytest.raises(ParseError, match=message) as caught:
+        list(module.parse(body, "saved.xml"))  # type: ignore[attr-defined]
+    assert "saved.xml" in str(caught.value)
+
+
+def test_entity_expansion_bomb_is_refused_not_expanded() -> None:
+    bomb = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<rss><channel><item><title>&lol3;</title></item></channel></rss>"""
+    with pytest.raises(ParseError, match="refused unsafe XML"):
+        list(arxiv_rss.parse(bomb, "bomb.xml"))
+    external = b"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
+<feed><entry><title>&e;</title></entry></feed>"""
+    with pytest.raises(ParseError, match="refused unsafe XML"):
+        list(arxiv_api.parse(external, "external.xml"))

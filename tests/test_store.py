@@ -1,0 +1,225 @@
+"""The store: idempotent upserts, version replacement, one record per paper across sources."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from conftest import data, rss_document, rss_item
+from paperradar.errors import NotFoundError, ParseError
+from paperradar.ingest import ingest_file
+from paperradar.models import Item
+from paperradar.sources import arxiv_api, arxiv_oai, arxiv_rss, hf_daily
+from paperradar.store import Store
+
+
+def table_dump(store: Store) -> list[tuple[object, ...]]:
+    db = sqlite3.connect(store.path)
+    try:
+        return (
+            db.execute("SELECT * FROM papers ORDER BY pk").fetchall()
+            + db.execute("SELECT * FROM observations ORDER BY pk, source, observed_on").fetchall()
+        )
+    finally:
+        db.close()
+
+
+def test_same_response_twice_changes_nothing(store: Store) -> None:
+    items = list(arxiv_api.parse(data("arxiv_api/query_cs.AI_cs.LG_2026-07-13.xml")))
+    first = store.upsert(items)
+    snapshot = table_dump(store)
+    second = store.upsert(items)
+    assert first.inserted == 50
+    assert (second.inserted, second.updated, second.unchanged, second.observations) == (0, 0, 50, 0)
+    assert table_dump(store) == snapshot
+
+
+def test_replace_announcement_updates_the_paper(store: Store) -> None:
+    (v1,) = [i for i in arxiv_rss.parse(data("arxiv_rss/arxiv_cs_ai.xml")) if i.version == 1][:1]
+    store.upsert([v1])
+    v2_feed = rss_document(
+        [
+            rss_item(
+                v1.arxiv_id or "",
+                2,
+                v1.title + " (revised)",
+                "A revised abstract.",
+                list(v1.authors),
+                list(v1.categories),
+                announce="replace",
+                day="Tue, 05 May 2026 00:00:00 -0400",
+            )
+        ],
+        day="Tue, 05 May 2026 00:00:00 -0400",
+    )
+    stats = store.upsert(arxiv_rss.parse(v2_feed, "v2"))
+    assert (stats.inserted, stats.updated) == (0, 1)
+    assert store.count() == 1
+    paper = store.get(f"{v1.arxiv_id}v2")
+    assert paper.version == 2 and paper.title.endswith("(revised)")
+    assert paper.abstract == "A revised abstract."
+    assert paper.announced == "2026-04-27"  # first announcement stays
+    assert paper.updated == "2026-05-05"
+    assert [o.data["announce_type"] for o in paper.observations] == ["new", "replace"]
+    # An older version arriving late does not roll the paper back.
+    store.upsert([v1])
+    assert store.get(v1.arxiv_id or "").title.endswith("(revised)")
+    assert store.search("revised")[0][0].pk == paper.pk
+
+
+def test_feed_api_and_hf_reports_become_one_paper(store: Store) -> None:
+    api = {
+        i.arxiv_id: i for i in arxiv_api.parse(data("arxiv_api/query_cs.AI_cs.LG_2026-07-13.xml"))
+    }
+    hf = [
+        i for i in hf_daily.parse(data("hf_daily/daily_papers_2026-07.json")) if i.arxiv_id in api
+    ]
+    assert {i.arxiv_id for i in hf} == {"2607.09657", "2607.09424"}
+    paper = api["2607.09657"]
+    feed = rss_document(
+        [
+            rss_item(
+                "2607.09657",
+                1,
+                paper.title,
+                paper.abstract,
+                list(paper.authors),
+                list(paper.categories),
+                day="Mon, 13 Jul 2026 00:00:00 -0400",
+            )
+        ],
+        day="Mon, 13 Jul 2026 00:00:00 -0400",
+    )
+    store.upsert(hf)  # the order must not matter: HF first, arXiv after
+    store.upsert(arxiv_rss.parse(feed, "feed"))
+    store.upsert(api.values())
+    assert store.count() == 50
+    joined = store.get("https://arxiv.org/abs/2607.09657v1")
+    assert {o.source for o in joined.observations} == {"arxiv", "arxiv-api", "hf-daily"}
+    assert joined.title == paper.title and joined.version == 1
+    assert joined.announced == "2026-07-13"
+    assert joined.source_data("hf-daily")["upvotes"] >= 0
+
+
+def test_doi_and_title_join(store: Store) -> None:
+    arxiv = Item(
+        source="arxiv",
+        title="Irreversible Degradation of Quantum Coherence",
+        arxiv_id="1601.03238",
+        version=1,
+        authors=("Jieci Wang", "Zehua Tian"),
+        observed_on="2016-01-14",
+    )
+    journal = Item(
+        source="crossref",
+        title="Irreversible degradation of quantum coherence",
+        doi="https://doi.org/10.1103/PhysRevD.93.016005",
+        authors=("Wang, Jieci",),
+        observed_on="2016-02-01",
+    )
+    journal = replace(journal, doi="10.1103/physrevd.93.016005")
+    store.upsert([arxiv])
+    store.upsert([journal])  # no arXiv id: joins on title plus first author's surname
+    assert store.count() == 1
+    assert store.get("doi:10.1103/PhysRevD.93.016005").arxiv_id == "1601.03238"
+    other = replace(
+        journal, title="A different paper", doi="10.1000/other", observed_on="2016-03-01"
+    )
+    store.upsert([other])
+    assert store.count() == 2
+
+
+def test_doi_only_paper_is_absorbed_when_arxiv_reveals_its_doi(store: Store) -> None:
+    journal = Item(
+        source="crossref",
+        title="Published title",
+        doi="10.1000/xyz",
+        authors=("A. Author",),
+        observed_on="2026-01-02",
+    )
+    preprint = Item(
+        source="arxiv-api",
+        title="Preprint title",
+        arxiv_id="2601.00001",
+        version=1,
+        authors=("B. Other",),
+        observed_on="2026-01-01",
+    )
+    store.upsert([journal])
+    store.upsert([preprint])
+    assert store.count() == 2
+    store.upsert([replace(preprint, doi="10.1000/xyz", version=2, observed_on="2026-01-05")])
+    assert store.count() == 1
+    paper = store.get("10.1000/xyz")
+    assert paper.arxiv_id == "2601.00001"
+    assert {o.source for o in paper.observations} == {"crossref", "arxiv-api"}
+
+
+def test_oai_and_api_agree_on_old_style_ids(store: Store) -> None:
+    store.upsert(arxiv_oai.parse(data("arxiv_oai/ListRecordsResponse.xml")))
+    assert store.count() == 6
+    assert store.get("arXiv:0704.0471").doi == "10.1103/physrevc.76.024606"
+    with pytest.raises(NotFoundError):
+        store.get("2101.00001")
+    with pytest.raises(NotFoundError, match="not a paper id"):
+        store.get("nonsense")
+
+
+def test_search_is_ranked_and_safe(store: Store) -> None:
+    store.upsert(arxiv_api.parse(data("arxiv_api/query_cs.AI_cs.LG_2026-07-13.xml")))
+    hits = store.search("dream EEG")
+    assert hits and hits[0][0].arxiv_id == "2607.09662"
+    scores = [s for _, s in hits]
+    assert scores == sorted(scores)
+    for nasty in ['"unbalanced', "AND OR NOT", "title:x", "-(", "NEAR(a b)", "*"]:
+        store.search(nasty)  # never an FTS syntax error
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<rss><channel><item><title>truncated", "malformed XML"),
+        (b"<rss>\xc3\x28</rss>", "malformed XML"),
+        (b"<item><title>&undefined;</title></item></channel></rss>", "undefined entity"),
+    ],
+)
+def test_hostile_file_leaves_nothing_written(
+    tmp_path: Path, store: Store, body: bytes, message: str
+) -> None:
+    good = data("arxiv_rss/arxiv_cs_ai.xml")
+    path = tmp_path / "bad.xml"
+    # A valid prefix with several items, then the hostile tail: nothing may be stored.
+    path.write_bytes(good[: good.rindex(b"</item>") + 7] + body)
+    with pytest.raises(ParseError, match=message) as caught:
+        ingest_file(store, "arxiv", path)
+    assert str(path) in str(caught.value)
+    assert store.count() == 0
+    assert store.runs()[0].status == "failed"
+
+
+def test_empty_file_is_a_clear_error(tmp_path: Path, store: Store) -> None:
+    path = tmp_path / "empty.xml"
+    path.write_bytes(b"")
+    with pytest.raises(ParseError, match="empty response"):
+        ingest_file(store, "arxiv", path)
+
+
+def test_empty_listing_is_not_an_error(tmp_path: Path, store: Store) -> None:
+    path = tmp_path / "empty.xml"
+    path.write_bytes(rss_document([]))
+    result = ingest_file(store, "arxiv", path)
+    assert result.items == 0 and store.count() == 0
+
+
+def test_oversized_file_is_refused(tmp_path: Path, store: Store) -> None:
+    path = tmp_path / "huge.xml"
+    with path.open("wb") as handle:
+        handle.write(b"<rss><channel>")
+        handle.write(b" " * (50 * 1024 * 1024))
+        handle.write(b"</channel></rss>")
+    with pytest.raises(ParseError, match="over the 25 MB limit"):
+        ingest_file(store, "arxiv", path)
+    assert store.count() == 0
