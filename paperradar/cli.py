@@ -38,7 +38,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
+# Piped output gets a fixed, readable width instead of rich's 80-column fallback.
+out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True)
 
 Home = Annotated[
@@ -99,7 +100,9 @@ def paper_table(papers: list[Paper], *, scores: list[float] | None = None) -> Ta
     if scores is not None:
         table.add_column("score", justify="right", no_wrap=True)
     for index, paper in enumerate(papers):
-        authors = ", ".join(paper.authors[:2]) + (" et al." if len(paper.authors) > 2 else "")
+        authors = (paper.authors[0] if paper.authors else "") + (
+            " et al." if len(paper.authors) > 1 else ""
+        )
         upvotes = paper.source_data("hf-daily").get("upvotes")
         row = [
             paper.id,

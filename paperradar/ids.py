@@ -63,11 +63,15 @@ def first_doi(text: str | None) -> str | None:
     return None
 
 
+_WORD = re.compile(r"[0-9a-z]+")
+
+
 def fold(text: str) -> str:
     """Lower case, accents removed, anything but letters and digits turned into single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.findall(r"[0-9a-z]+", stripped.casefold()))
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_WORD.findall(text.casefold()))
 
 
 def surname(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -223,3 +224,88 @@ def test_oversized_file_is_refused(tmp_path: Path, store: Store) -> None:
     with pytest.raises(ParseError, match="over the 25 MB limit"):
         ingest_file(store, "arxiv", path)
     assert store.count() == 0
+
+
+def fts_ok(store: Store) -> None:
+    db = sqlite3.connect(store.path)
+    try:
+        db.execute("INSERT INTO papers_fts (papers_fts) VALUES ('integrity-check')")
+    finally:
+        db.close()
+
+
+def test_bulk_import_keeps_the_search_index_exact(tmp_path: Path, store: Store) -> None:
+    from paperradar.ingest import import_file
+
+    store.upsert(arxiv_api.parse(data("arxiv_api/query_cs.AI_cs.LG_2026-07-13.xml")))
+    target = store.get("2607.09662")
+    lines = [
+        # a new version of a paper indexed before the import: old words must leave the index
+        json.dumps(
+            {
+                "id": "2607.09662",
+                "title": "Completely renamed zebra study",
+                "authors": "A B",
+                "abstract": "Nothing about sleep.",
+                "categories": "cs.LG",
+                "versions": [{"version": "v1"}, {"version": "v2"}],
+                "update_date": "2026-07-20",
+            }
+        ),
+        # a paper inserted and revised within the same file
+        json.dumps(
+            {
+                "id": "2701.00001",
+                "title": "First giraffe draft",
+                "authors": "C D",
+                "abstract": "x",
+                "categories": "cs.AI",
+                "versions": [{"version": "v1"}],
+            }
+        ),
+        json.dumps(
+            {
+                "id": "2701.00001",
+                "title": "Second giraffe draft",
+                "authors": "C D",
+                "abstract": "x",
+                "categories": "cs.AI",
+                "versions": [{"version": "v1"}, {"version": "v2"}],
+            }
+        ),
+    ]
+    dump = tmp_path / "snap.jsonl"
+    dump.write_text("\n".join(lines) + "\n")
+    result = import_file(store, dump)
+    assert (result.stats.inserted, result.stats.updated) == (1, 2)
+    fts_ok(store)
+    assert [p.pk for p, _ in store.search("zebra")] == [target.pk]
+    assert store.search("dream EEG") == []
+    assert [p.title for p, _ in store.search("giraffe")] == ["Second giraffe draft"]
+    assert store.search("first giraffe") == []
+    # the per-row triggers are back for ordinary upserts
+    store.upsert([replace(next(iter(arxiv_rss.parse(data("arxiv_rss/arxiv_cs_ai.xml")))))])
+    fts_ok(store)
+    assert store.search("Math Takes Two")
+
+
+def test_failed_bulk_import_writes_nothing(tmp_path: Path, store: Store) -> None:
+    from paperradar.ingest import import_file
+
+    good = json.dumps(
+        {
+            "id": "2701.00002",
+            "title": "Okapi",
+            "authors": "E F",
+            "abstract": "y",
+            "categories": "cs.AI",
+            "versions": [{"version": "v1"}],
+        }
+    )
+    dump = tmp_path / "bad.jsonl"
+    dump.write_text(good + "\n{not json\n")
+    with pytest.raises(ParseError, match=r"bad.jsonl: line 2, column 2: malformed JSON"):
+        import_file(store, dump)
+    assert store.count() == 0
+    fts_ok(store)
+    assert store.search("okapi") == []
