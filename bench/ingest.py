@@ -125,9 +125,8 @@ def search_latency(store: Store, home: Path) -> None:
             capture_output=True,
         )
         command.append((time.perf_counter() - start) * 1000)
-    print(
-        f"radar search (whole command, incl. Python start-up): p50 {statistics.median(command):.0f} ms"
-    )
+    median = statistics.median(command)
+    print(f"radar search (whole command, incl. Python start-up): p50 {median:.0f} ms")
 
 
 def main() -> None:

@@ -185,7 +185,8 @@ class Store:
         )
         self._db.execute(
             "INSERT INTO papers_fts (rowid, title, abstract, authors) "
-            "SELECT pk, title, abstract, authors FROM papers WHERE pk IN (SELECT pk FROM temp.reindex)"
+            "SELECT pk, title, abstract, authors FROM papers "
+            "WHERE pk IN (SELECT pk FROM temp.reindex)"
         )
         self._db.execute("DELETE FROM temp.reindex")
 
