@@ -21,6 +21,7 @@ from paperradar.errors import ParseError
 from paperradar.ids import first_doi, normalize_doi, parse_arxiv_id
 from paperradar.models import Item
 from paperradar.sources import iso_date
+from paperradar.sources.arxiv_rss import split_authors
 from paperradar.sources.hf_daily import entry_to_item
 
 NAME = "import"
@@ -100,8 +101,6 @@ def _snapshot(record: dict[str, Any], where: str) -> Item:
             for a in parsed_authors
         )
     else:
-        from paperradar.sources.arxiv_rss import split_authors
-
         authors = split_authors(_clean(record.get("authors")))
     versions = record.get("versions") or []
     dates = [iso_date(v.get("created")) for v in versions if isinstance(v, dict)]
