@@ -154,8 +154,10 @@ class Store:
         raises, the transaction rolls back and nothing at all is written.
         """
         with self.transaction():
+            # Only the index's own triggers step aside; any other trigger keeps firing per row.
             triggers = self._db.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'papers'"
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'papers' AND name LIKE 'papers_fts_%'"
             ).fetchall()
             for name, _ in triggers:
                 self._db.execute(f"DROP TRIGGER {name}")
@@ -220,7 +222,7 @@ class Store:
                 if merged == old:
                     stats.unchanged += 1
                 else:
-                    if self._fts is not None:
+                    if self._fts is not None and _text_changed(old, merged):
                         self._fts.changing(old)
                     self._db.execute(_UPDATE, [*(merged[c] for c in COLUMNS), old["pk"]])
                     known.add(merged)
@@ -249,11 +251,12 @@ class Store:
             "UPDATE OR IGNORE observations SET pk = ? WHERE pk = ?", (keep["pk"], drop["pk"])
         )
         if self._fts is not None:
-            self._fts.changing(keep)
             self._fts.deleting(drop)
         self._db.execute("DELETE FROM papers WHERE pk = ?", (drop["pk"],))
         known.forget(drop)
         merged = merge(keep, {**drop, "version": None})
+        if self._fts is not None and _text_changed(keep, merged):
+            self._fts.changing(keep)
         self._db.execute(_UPDATE, [*(merged[c] for c in COLUMNS), keep["pk"]])
         known.add(merged)
         return merged
@@ -479,6 +482,11 @@ class _Known:
             and (row["doi"] is None or new["doi"] is None or row["doi"] == new["doi"])
         ]
         return compatible[0] if compatible else None
+
+
+def _text_changed(old: Row, new: Row) -> bool:
+    """Whether the indexed columns differ (the same columns the FTS update trigger watches)."""
+    return any(old[name] != new[name] for name in ("title", "abstract", "authors"))
 
 
 def fts_query(text: str) -> str:

@@ -284,7 +284,7 @@ def test_bulk_import_keeps_the_search_index_exact(tmp_path: Path, store: Store) 
     assert [p.title for p, _ in store.search("giraffe")] == ["Second giraffe draft"]
     assert store.search("first giraffe") == []
     # the per-row triggers are back for ordinary upserts
-    store.upsert([replace(next(iter(arxiv_rss.parse(data("arxiv_rss/arxiv_cs_ai.xml")))))])
+    store.upsert(arxiv_rss.parse(data("arxiv_rss/arxiv_cs_ai.xml")))
     fts_ok(store)
     assert store.search("Math Takes Two")
 
@@ -309,3 +309,38 @@ def test_failed_bulk_import_writes_nothing(tmp_path: Path, store: Store) -> None
     assert store.count() == 0
     fts_ok(store)
     assert store.search("okapi") == []
+
+
+def test_bulk_import_leaves_other_triggers_firing(tmp_path: Path, store: Store) -> None:
+    from paperradar.ingest import import_file
+
+    db = sqlite3.connect(store.path)
+    db.executescript(
+        "CREATE TABLE audit (pk INTEGER);"
+        "CREATE TRIGGER audit_insert AFTER INSERT ON papers BEGIN "
+        "INSERT INTO audit VALUES (new.pk); END;"
+    )
+    db.close()
+    dump = tmp_path / "snap.jsonl"
+    dump.write_text(
+        json.dumps(
+            {
+                "id": "2701.00003",
+                "title": "Tapir",
+                "authors": "G H",
+                "abstract": "z",
+                "categories": "cs.AI",
+                "versions": [{"version": "v1"}],
+            }
+        )
+        + "\n"
+    )
+    import_file(store, dump)
+    db = sqlite3.connect(store.path)
+    try:
+        assert db.execute("SELECT count(*) FROM audit").fetchone()[0] == 1
+        names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    finally:
+        db.close()
+    assert {"audit_insert", "papers_fts_insert", "papers_fts_update"} <= names
+    fts_ok(store)
