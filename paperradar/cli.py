@@ -392,14 +392,24 @@ def demo(
     as_json: AsJson = False,
     home: Home = None,
 ) -> None:
-    """Ingest the bundled real sample into a fresh home and show its latest day."""
+    """Ingest the bundled real sample into a fresh home and rank its latest day for a sample
+    reader."""
     from paperradar.demo import run_demo
 
     target = resolve_home(home) if home else resolve_home(None) / "demo"
     result = run_demo(target, progress=not as_json)
     if as_json:
+        from paperradar.rank import explain
+
+        ranking = explain(result.ranking)
+        ranking["items"] = ranking["items"][:15]
         emit_json(
-            {"home": str(target), "day": result.day, "papers": [p.to_json() for p in result.papers]}
+            {
+                "home": str(target),
+                "day": result.day,
+                "papers": [p.to_json() for p in result.papers],
+                "ranking": ranking,
+            }
         )
         return
     out.print(
@@ -407,7 +417,15 @@ def demo(
         f"{result.listing_days} arXiv listing days and {result.hf_entries} Hugging Face picks."
     )
     out.print(f"\n[bold]Papers of {result.day}[/], most upvoted on Hugging Face first:\n")
-    out.print(paper_table(result.papers))
+    out.print(paper_table(result.papers[:5]))
+    from paperradar.cli_reader import ranking_table
+
+    profile = result.ranking.profile
+    out.print(
+        f"\n[bold]Ranked for the sample reader[/] ({len(profile.topics)} topics, "
+        f"{len(profile.liked)} liked paper; see `radar profile --home {target}`):\n"
+    )
+    out.print(ranking_table(result.ranking, 15))
 
 
 def version_callback(value: bool) -> None:
@@ -441,3 +459,7 @@ def main(argv: list[str] | None = None) -> None:
     except RadarError as exc:
         err.print(f"[red]radar: error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+
+
+# The reader's commands register themselves on ``app``.
+from paperradar import cli_reader  # noqa: E402, F401

@@ -2,7 +2,8 @@
 
 The sample is five consecutive days of arXiv listings (metadata is CC0) and the Hugging Face
 Daily Papers of the same days, both taken from the shared corpus by scripts/make_sample.py. The
-demo imports them into a fresh store and shows the latest listing day, most upvoted first.
+demo imports them into a fresh store, gives it a sample reader (three topics, one liked paper
+from an earlier day) and ranks the latest listing day for that reader.
 """
 
 from __future__ import annotations
@@ -13,9 +14,16 @@ from pathlib import Path
 
 from paperradar.ingest import import_file
 from paperradar.models import Paper
+from paperradar.rank import RankResult, rank_day
 from paperradar.store import DB_NAME, Store
 
 SAMPLE_FILES = ("sample_arxiv.jsonl.gz", "sample_hf.jsonl.gz")
+SAMPLE_TOPICS = (
+    "efficient inference for large language models: speculative decoding, KV cache, sparsity",
+    "video generation and world models with diffusion",
+    "agents that use tools, browse or write code",
+)
+SAMPLE_LIKE = "memory sparse attention long context"  # found by search among earlier days
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,7 @@ class DemoResult:
     total: int
     listing_days: int
     hf_entries: int
+    ranking: RankResult
 
 
 def sample_paths() -> list[Path]:
@@ -41,10 +50,19 @@ def run_demo(home: Path, *, progress: bool = True, limit: int = 15) -> DemoResul
         days = store.days()
         listing_days = sorted({d for d, _ in days if store.papers(day=d, source="arxiv", limit=1)})
         latest = listing_days[-1]
+        for topic in SAMPLE_TOPICS:
+            store.add_profile("topic", topic)
+        for paper, _ in store.search(SAMPLE_LIKE, limit=20):
+            if (paper.announced or "") < latest:
+                store.set_feedback(
+                    f"arxiv:{paper.arxiv_id}", "like", pk=paper.pk, label=paper.title, origin="demo"
+                )
+                break
         return DemoResult(
             day=latest,
             papers=store.papers(day=latest, source="arxiv", limit=limit),
             total=store.count(),
             listing_days=len(listing_days),
             hf_entries=hf.items,
+            ranking=rank_day(store, latest),
         )

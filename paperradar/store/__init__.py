@@ -24,6 +24,7 @@ from paperradar.errors import NotFoundError, StoreError
 from paperradar.ids import normalize_doi, parse_arxiv_id
 from paperradar.merge import COLUMNS, Row, item_row, merge
 from paperradar.models import Item, Observation, Paper
+from paperradar.store.reader import ReaderTables
 
 DB_NAME = "radar.db"
 _SELECT = "SELECT pk, " + ", ".join(COLUMNS) + " FROM papers"
@@ -72,7 +73,7 @@ class Run:
     errors: dict[str, str]
 
 
-class Store:
+class Store(ReaderTables):
     """A paper store in ``home``/radar.db; use as a context manager or call ``close``."""
 
     def __init__(self, path: Path) -> None:
@@ -124,6 +125,9 @@ class Store:
                 self._db.executescript(
                     f"BEGIN;\n{script.read_text()}\nPRAGMA user_version = {number};\nCOMMIT;"
                 )
+
+    def _write(self) -> Any:
+        return self.transaction()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -309,6 +313,15 @@ class Store:
         if limit:
             sql += f" LIMIT {int(limit)}"
         return self._papers(sql, params)
+
+    def papers_by_pk(self, pks: Sequence[int]) -> list[Paper]:
+        """Papers by store key, in the order asked (unknown keys are skipped)."""
+        found: dict[int, Paper] = {}
+        for start in range(0, len(pks), _CHUNK):
+            part = list(pks[start : start + _CHUNK])
+            marks = ",".join("?" * len(part))
+            found.update((p.pk, p) for p in self._papers(f"{_SELECT} WHERE pk IN ({marks})", part))
+        return [found[pk] for pk in pks if pk in found]
 
     def iter_papers(self, batch: int = 1000) -> Iterator[Paper]:
         """Every paper, in insertion order, without holding them all in memory."""

@@ -1,0 +1,76 @@
+"""Ranking quality: Paper Radar against arxiv-sanity-lite and zotero-arxiv-daily.
+
+Runs `radar eval`'s two tasks (stated interests, a few liked papers) on the shared corpus and
+relevance labels for our ranker and both baselines, and prints one table (and --json).
+
+    .venv/bin/python bench/rank_eval.py [--days N] [--topics N] [--minilm] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from baselines import ArxivSanityLite, ZoteroArxivDaily
+
+from paperradar import evaluate
+from paperradar.rank.offline import RadarRanker
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=SHARED / "corpus" / "arxiv_listings_2025-03-18_to_2026-07-01.jsonl.gz",
+    )
+    parser.add_argument("--relevance", type=Path, default=SHARED / "relevance")
+    parser.add_argument("--days", type=int, default=None, help="judged days to use (all)")
+    parser.add_argument("--topics", type=int, default=None, help="liked-paper topics (all)")
+    parser.add_argument("--tasks", default="stated,liked")
+    parser.add_argument("--minilm", action="store_true", help="also the MiniLM backend")
+    parser.add_argument("--only", default="", help="comma-separated ranker names to run")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rankers = [
+        RadarRanker("static"),
+        RadarRanker("none"),
+        ArxivSanityLite(),
+        ZoteroArxivDaily("static"),
+    ]
+    if args.minilm:
+        rankers += [RadarRanker("minilm"), ZoteroArxivDaily("minilm")]
+    if args.only:
+        wanted = args.only.split(",")
+        rankers = [r for r in rankers if any(w in r.name for w in wanted)]
+
+    def progress(label: str, done: int, total: int) -> None:
+        print(f"\r{label} {done}/{total}   ", end="", file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    results = evaluate.run(
+        rankers,
+        args.corpus,
+        args.relevance,
+        tasks=args.tasks.split(","),
+        max_days=args.days,
+        max_topics=args.topics,
+        progress=progress,
+    )
+    print(file=sys.stderr)
+    if args.json:
+        print(json.dumps([r.to_json() for r in results], indent=2))
+        return
+    print(evaluate.table(results))
+    print(f"total {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Ranking speed: a 1,000-paper day ranked for a reader with a real profile, end to end.
+
+Builds a store from the shared corpus: 40 listing days of history plus one 1,000-paper day (the
+two largest listing days merged, as a busy Monday looks). The reader follows three topics and two
+authors and has liked ten earlier papers. Then it times:
+
+- ``cold``: ``radar rank --json`` as a fresh process with no embeddings stored yet (embedding
+  the day, the liked papers and the negative sample is part of the time);
+- ``warm``: the same command again (embeddings now reused from the store);
+- the stages of one in-process ranking (load, embed, features, score).
+
+Usage: ``python bench/rank_speed.py [--workdir DIR] [--runs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from paperradar.ingest import import_file
+from paperradar.rank import rank_day
+from paperradar.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared/data/corpus/arxiv_listings_2025-03-18_to_2026-07-01.jsonl.gz"
+TOPICS = (
+    "speculative decoding and efficient LLM inference",
+    "video generation with diffusion models",
+    "vision-language-action models for robot manipulation",
+)
+
+
+def build(home: Path) -> tuple[str, int]:
+    by_day: dict[str, list[dict[str, object]]] = defaultdict(list)
+    with gzip.open(CORPUS, "rt") as lines:
+        for line in lines:
+            record = json.loads(line)
+            by_day[record["listing_date"]].append(record)
+    days = sorted(by_day)[-60:]
+    big = sorted(days[-20:], key=lambda d: len(by_day[d]))[-2:]
+    target = max(big)
+    rows = []
+    for day in days:
+        if day in big:
+            continue
+        rows += by_day[day]
+    merged = (by_day[big[0]] + by_day[big[1]])[:1000]
+    rows += [{**r, "listing_date": target} for r in merged]
+    source = home / "bench_rank.jsonl.gz"
+    with gzip.open(source, "wt") as out:
+        for r in rows:
+            out.write(json.dumps(r) + "\n")
+    with Store.open(home) as store:
+        import_file(store, source)
+        for topic in TOPICS:
+            store.add_profile("topic", topic)
+        earlier = [p for p in store.papers(day=days[-25]) if p.authors][:12]
+        for paper in earlier[:10]:
+            store.set_feedback(f"arxiv:{paper.arxiv_id}", "like", pk=paper.pk, label=paper.title)
+        for paper in earlier[10:12]:
+            store.add_profile("author", paper.authors[0])
+        count = len(store.papers(day=target))
+    return target, count
+
+
+def timed_command(home: Path, day: str) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "paperradar", "rank", "--date", day, "--json", "--home", str(home)],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        home = Path(tmp)
+        day, count = build(home)
+        print(
+            f"store: {day} has {count} papers; profile: {len(TOPICS)} topics, 2 authors, 10 likes"
+        )
+        print(f"cold  radar rank (embeds {count}+ papers): {timed_command(home, day):.2f} s")
+        warm = [timed_command(home, day) for _ in range(args.runs)]
+        print(f"warm  radar rank: p50 {statistics.median(warm):.2f} s, max {max(warm):.2f} s")
+        with Store.open(home) as store:
+            result = rank_day(store, day)
+            stages = ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items())
+            print(f"in-process stages (s): {stages}; total {sum(result.timings.values()):.2f}")
+
+
+if __name__ == "__main__":
+    main()

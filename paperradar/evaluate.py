@@ -1,0 +1,500 @@
+"""``radar eval``: offline measurement of ranking quality on real labels.
+
+Two tasks, both on the shared arXiv corpus (gzip JSON lines with ``listing_date``):
+
+- *stated interests*: days judged by a real gpt_paper_assistant deployment
+  (``output_json_history.jsonl.gz`` with RELEVANCE 1 to 10, and ``paper_topics_by_sha.json`` with
+  the reader's interests that day). A labelled day maps to the corpus listing day that holds most of
+  its papers, looked for from three days before the commit date to one day after (deployments
+  commit on the listing day or the morning after); days whose papers are not in the corpus are
+  skipped. Unlabelled papers of the listing count as relevance 0. Reported: nDCG@20 graded by
+  relevance, precision@10 and ROC-AUC with RELEVANCE >= 7 as relevant.
+- *a few liked papers*: for each method in ``LIKED_TOPICS`` the papers whose title names it form
+  a topic; its first five by listing date are the reader's liked seeds, and the ranker orders
+  every paper listed after them. The method's name is removed from every title and abstract
+  first, so only the content can find it. Reported: recall@50, recall@200, average precision.
+
+Rankers plug in through ``EvalRanker``; the product's ranker is ``RadarRanker`` and the baselines
+in ``bench/baselines.py`` implement the same protocol.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from paperradar.errors import UsageError
+from paperradar.models import Paper
+
+Array = np.ndarray[Any, Any]
+Progress = Callable[[str, int, int], None]
+
+# (name, title/abstract pattern, case-sensitive?) — distinctive method names from the corpus's
+# titles, each named in 30 to 300 titles spread over many months.
+LIKED_TOPICS: tuple[tuple[str, str, bool], ...] = (
+    ("LoRA", r"\bLoRA\w*", True),
+    ("CLIP", r"\bCLIP\b", True),
+    ("SAM", r"\bSAM\d*\b", True),
+    ("GRPO", r"\bGRPO\b", True),
+    ("MoE", r"\bMoEs?\b|\bmixture[- ]of[- ]experts\b", False),
+    ("YOLO", r"\bYOLO\w*", True),
+    ("SLAM", r"\bSLAM\b", True),
+    ("NeRF", r"\bNeRFs?\b|\bneural radiance fields?\b", False),
+    ("DETR", r"\b\w*DETR\b", True),
+    ("RLVR", r"\bRLVR\b", True),
+    ("DPO", r"\bDPO\b", True),
+    ("JEPA", r"\b\w*JEPA\b", True),
+    ("VGGT", r"\bVGGT\b", True),
+    ("LLaVA", r"\bLLaVA\S*", True),
+    ("Mamba", r"\bMamba\w*", False),
+    ("Gaussian Splatting", r"\bGaussian[- ]Splatting\b|\b3DGS\b", False),
+    ("Speculative decoding", r"\bspeculative decoding\b", False),
+    ("KV cache", r"\bKV[- ]cache\w*", False),
+)
+
+
+# -- data -------------------------------------------------------------------------------------
+
+
+def load_corpus(path: Path) -> list[Paper]:
+    """The corpus as Papers (``pk`` = line number, ``announced`` = listing date)."""
+    if not path.exists():
+        raise UsageError(f"corpus not found: {path} (pass --corpus FILE)")
+    papers = []
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for number, line in enumerate(lines):
+            r = json.loads(line)
+            categories = tuple(r.get("categories") or ())
+            papers.append(
+                Paper(
+                    pk=number,
+                    arxiv_id=r["id"],
+                    version=None,
+                    doi=None,
+                    title=" ".join(r["title"].split()),
+                    abstract=" ".join((r.get("summary") or "").split()),
+                    authors=tuple(r.get("authors") or ()),
+                    categories=categories,
+                    primary_category=categories[0] if categories else None,
+                    announced=r["listing_date"],
+                    published=None,
+                    updated=None,
+                    abs_url=None,
+                    pdf_url=None,
+                    code_url=None,
+                    project_url=None,
+                )
+            )
+    return papers
+
+
+@dataclass(frozen=True)
+class LabelledDay:
+    reader: str
+    day: str  # corpus listing date
+    topics: tuple[str, ...]
+    relevance: dict[str, int] = field(hash=False)
+
+
+def split_interests(text: str) -> list[str]:
+    """A gpt_paper_assistant interests prompt as separate topic texts.
+
+    Numbered items and headed sections become topics; "Not relevant" paragraphs are dropped
+    (their words describe what the reader does not want).
+    """
+    topics: list[str] = []
+    heading = ""
+    for block in re.split(r"\n\s*\n|\n(?=\s*\d+\.\s)", text):
+        block = " ".join(block.split())
+        if not block:
+            continue
+        if re.match(r"(?i)not relevant\b", block):
+            continue
+        if re.match(r"(?i)relevant\s*:", block):
+            topics.append(f"{heading}. {block.split(':', 1)[1].strip()}".strip(". "))
+            heading = ""
+            continue
+        if heading:
+            topics.append(heading)
+        if len(block) < 120 and not re.match(r"\d+\.", block):
+            heading = block  # a section title; its "Relevant:" paragraph follows
+        else:
+            topics.append(re.sub(r"^\d+\.\s*", "", block))
+            heading = ""
+    if heading:
+        topics.append(heading)
+    return topics
+
+
+def load_labelled_days(relevance_dir: Path, corpus: Sequence[Paper]) -> list[LabelledDay]:
+    """Every judged day of every deployment under ``relevance_dir`` mapped onto the corpus."""
+    by_day: dict[str, set[str]] = defaultdict(set)
+    for paper in corpus:
+        if paper.announced and paper.arxiv_id:
+            by_day[paper.announced].add(paper.arxiv_id)
+    days: list[LabelledDay] = []
+    for folder in sorted(relevance_dir.glob("gpt_paper_assistant_*")):
+        history = folder / "output_json_history.jsonl.gz"
+        topics_file = folder / "paper_topics_by_sha.json"
+        if not history.exists() or not topics_file.exists():
+            continue
+        topics = json.loads(topics_file.read_text())
+        with gzip.open(history, "rt", encoding="utf-8") as lines:
+            for line in lines:
+                record = json.loads(line)
+                labels = {k: int(v.get("RELEVANCE") or 0) for k, v in record["data"].items()}
+                day = _listing_day(record["commit_date"][:10], set(labels), by_day)
+                text = topics.get(record.get("paper_topics_sha", ""))
+                if day is None or not text:
+                    continue
+                listed = by_day[day]
+                days.append(
+                    LabelledDay(
+                        reader=folder.name.removeprefix("gpt_paper_assistant_"),
+                        day=day,
+                        topics=tuple(split_interests(text)),
+                        relevance={k: v for k, v in labels.items() if k in listed},
+                    )
+                )
+    # A deployment sometimes commits the same listing twice; keep its first judgement.
+    unique: dict[tuple[str, str], LabelledDay] = {}
+    for labelled in days:
+        unique.setdefault((labelled.reader, labelled.day), labelled)
+    return sorted(unique.values(), key=lambda d: (d.reader, d.day))
+
+
+def _listing_day(commit: str, ids: set[str], by_day: dict[str, set[str]]) -> str | None:
+    if not ids:
+        return None
+    base = dt.date.fromisoformat(commit)
+    best, overlap = None, 0
+    for offset in (0, -1, 1, -2, -3):
+        day = (base + dt.timedelta(days=offset)).isoformat()
+        found = len(ids & by_day.get(day, set()))
+        if found > overlap:
+            best, overlap = day, found
+    return best if overlap * 2 >= len(ids) else None
+
+
+# -- rankers ----------------------------------------------------------------------------------
+
+
+class EvalRanker(Protocol):
+    """What a ranker must do to be measured. ``rows`` is whatever ``transform`` returned, with
+    ``take`` applied by the harness through ``select``."""
+
+    name: str
+
+    def fit(self, papers: Sequence[Paper]) -> None: ...
+
+    def transform(self, papers: Sequence[Paper]) -> Any: ...
+
+    def select(self, rows: Any, index: Array) -> Any: ...
+
+    def replace(self, rows: Any, index: Array, new: Any) -> Any: ...
+
+    def stated(
+        self,
+        day: Any,
+        day_papers: Sequence[Paper],
+        topics: Sequence[str],
+        history: Any,
+        history_papers: Sequence[Paper],
+    ) -> Array: ...
+
+    def liked(
+        self,
+        seeds: Any,
+        seed_papers: Sequence[Paper],
+        pool: Any,
+        pool_papers: Sequence[Paper],
+        history: Any,
+        history_papers: Sequence[Paper],
+    ) -> Array: ...
+
+
+# -- metrics ----------------------------------------------------------------------------------
+
+
+def ndcg(scores: Array, gains: Array, k: int) -> float:
+    order = np.argsort(-scores, kind="stable")[:k]
+    discounts = 1 / np.log2(np.arange(2, k + 2))
+    dcg = float((gains[order] * discounts[: len(order)]).sum())
+    ideal = np.sort(gains)[::-1][:k]
+    idcg = float((ideal * discounts[: len(ideal)]).sum())
+    return dcg / idcg if idcg else 0.0
+
+
+def precision_at(scores: Array, relevant: Array, k: int) -> float:
+    order = np.argsort(-scores, kind="stable")[:k]
+    return float(relevant[order].sum()) / k
+
+
+def roc_auc(scores: Array, relevant: Array) -> float | None:
+    pos, neg = scores[relevant], scores[~relevant]
+    if not len(pos) or not len(neg):
+        return None
+    ranks = _ranks(scores)
+    total = ranks[relevant].sum() - len(pos) * (len(pos) + 1) / 2
+    return float(total / (len(pos) * len(neg)))
+
+
+def recall_at(scores: Array, relevant: Array, k: int) -> float:
+    order = np.argsort(-scores, kind="stable")[:k]
+    count = int(relevant.sum())
+    return float(relevant[order].sum()) / count if count else 0.0
+
+
+def average_precision(scores: Array, relevant: Array) -> float:
+    order = np.argsort(-scores, kind="stable")
+    hits = relevant[order]
+    if not hits.any():
+        return 0.0
+    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    return float(precision[hits].mean())
+
+
+def _ranks(values: Array) -> Array:
+    """1-based ranks with ties averaged (for the Mann-Whitney form of ROC-AUC)."""
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    sorted_values = values[order]
+    i = 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and sorted_values[j + 1] == sorted_values[i]:
+            j += 1
+        ranks[order[i : j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+# -- the two tasks ------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    ranker: str
+    task: str
+    metrics: dict[str, float]
+    units: int
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ranker": self.ranker,
+            "task": self.task,
+            "units": self.units,
+            "seconds": round(self.seconds, 1),
+            **{k: round(v, 4) for k, v in self.metrics.items()},
+        }
+
+
+def stated_interests(
+    ranker: EvalRanker,
+    corpus: Sequence[Paper],
+    rows: Any,
+    days: Sequence[LabelledDay],
+    *,
+    history_size: int = 1500,
+    progress: Progress | None = None,
+) -> Result:
+    import time
+
+    start = time.perf_counter()
+    index_by_day = _index_by_day(corpus)
+    all_days = sorted(index_by_day)
+    rng = np.random.default_rng(0)
+    totals: dict[str, list[float]] = defaultdict(list)
+    for n, labelled in enumerate(days):
+        idx = index_by_day[labelled.day]
+        day_papers = [corpus[i] for i in idx]
+        before = [d for d in all_days if d < labelled.day][-10:]
+        pool = np.concatenate([index_by_day[d] for d in before]) if before else np.array([], int)
+        hist = (
+            np.sort(rng.choice(pool, min(history_size, len(pool)), replace=False))
+            if len(pool)
+            else pool
+        )
+        scores = ranker.stated(
+            ranker.select(rows, idx),
+            day_papers,
+            labelled.topics,
+            ranker.select(rows, hist),
+            [corpus[i] for i in hist],
+        )
+        gains = np.array([labelled.relevance.get(p.arxiv_id or "", 0) for p in day_papers], float)
+        relevant = gains >= 7
+        totals["nDCG@20"].append(ndcg(scores, gains, 20))
+        totals["P@10"].append(precision_at(scores, relevant, 10))
+        auc = roc_auc(scores, relevant)
+        if auc is not None:
+            totals["ROC-AUC"].append(auc)
+        if progress:
+            progress(f"{ranker.name}: stated interests", n + 1, len(days))
+    metrics = {k: float(np.mean(v)) for k, v in totals.items()}
+    return Result(ranker.name, "stated interests", metrics, len(days), time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class TopicSet:
+    name: str
+    members: tuple[int, ...]  # corpus indices, by listing date
+    pattern: re.Pattern[str]
+
+
+def topic_sets(
+    corpus: Sequence[Paper],
+    topics: Sequence[tuple[str, str, bool]] = LIKED_TOPICS,
+    *,
+    seeds: int = 5,
+    min_later: int = 10,
+) -> list[TopicSet]:
+    out = []
+    for name, pattern, case in topics:
+        regex = re.compile(pattern, 0 if case else re.IGNORECASE)
+        members = [i for i, p in enumerate(corpus) if regex.search(p.title)]
+        members.sort(key=lambda i: (corpus[i].announced or "", corpus[i].arxiv_id or ""))
+        if len(members) >= seeds + min_later:
+            out.append(TopicSet(name, tuple(members), regex))
+    return out
+
+
+def hide(paper: Paper, pattern: re.Pattern[str]) -> Paper:
+    from dataclasses import replace
+
+    return replace(
+        paper,
+        title=" ".join(pattern.sub(" ", paper.title).split()),
+        abstract=" ".join(pattern.sub(" ", paper.abstract).split()),
+    )
+
+
+def liked_papers(
+    ranker: EvalRanker,
+    corpus: Sequence[Paper],
+    rows: Any,
+    sets: Sequence[TopicSet],
+    *,
+    seeds: int = 5,
+    history_size: int = 1500,
+    progress: Progress | None = None,
+) -> Result:
+    import time
+
+    start = time.perf_counter()
+    totals: dict[str, list[float]] = defaultdict(list)
+    announced = np.array([p.announced or "" for p in corpus])
+    for n, topic in enumerate(sets):
+        affected = np.array(
+            [
+                i
+                for i, p in enumerate(corpus)
+                if topic.pattern.search(p.title) or topic.pattern.search(p.abstract)
+            ],
+            dtype=np.int64,
+        )
+        hidden = [hide(corpus[i], topic.pattern) for i in affected]
+        view = ranker.replace(rows, affected, ranker.transform(hidden))
+        papers = list(corpus)
+        for i, paper in zip(affected, hidden, strict=True):
+            papers[i] = paper
+        seed_idx = np.array(topic.members[:seeds])
+        cutoff = corpus[seed_idx[-1]].announced or ""
+        pool = np.flatnonzero(announced > cutoff)
+        earlier = np.setdiff1d(np.flatnonzero(announced <= cutoff), seed_idx)
+        rng = np.random.default_rng(n)
+        hist = np.sort(rng.choice(earlier, min(history_size, len(earlier)), replace=False))
+        scores = ranker.liked(
+            ranker.select(view, seed_idx),
+            [papers[i] for i in seed_idx],
+            ranker.select(view, pool),
+            [papers[i] for i in pool],
+            ranker.select(view, hist),
+            [papers[i] for i in hist],
+        )
+        relevant = np.isin(pool, np.array(topic.members[seeds:]))
+        totals["R@50"].append(recall_at(scores, relevant, 50))
+        totals["R@200"].append(recall_at(scores, relevant, 200))
+        totals["AP"].append(average_precision(scores, relevant))
+        if progress:
+            progress(f"{ranker.name}: liked papers", n + 1, len(sets))
+    metrics = {k: float(np.mean(v)) for k, v in totals.items()}
+    return Result(ranker.name, "liked papers", metrics, len(sets), time.perf_counter() - start)
+
+
+def _index_by_day(corpus: Sequence[Paper]) -> dict[str, Array]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(corpus):
+        groups[p.announced or ""].append(i)
+    return {day: np.array(idx, dtype=np.int64) for day, idx in groups.items()}
+
+
+def order_scores(order: Iterator[int] | Sequence[int], n: int) -> Array:
+    """Scores that reproduce a ranking: the first item gets n, the last 1, the rest 0."""
+    scores = np.zeros(n)
+    for position, index in enumerate(order):
+        scores[index] = n - position
+    return scores
+
+
+def run(
+    rankers: Sequence[EvalRanker],
+    corpus_path: Path,
+    relevance_dir: Path,
+    *,
+    tasks: Sequence[str] = ("stated", "liked"),
+    max_days: int | None = None,
+    max_topics: int | None = None,
+    progress: Progress | None = None,
+) -> list[Result]:
+    """Both tasks for every ranker on the same data; results in ranker order."""
+    corpus = load_corpus(corpus_path)
+    days = load_labelled_days(relevance_dir, corpus) if "stated" in tasks else []
+    if "stated" in tasks and not days:
+        raise UsageError(f"no labelled days under {relevance_dir} match the corpus")
+    if max_days is not None and len(days) > max_days:
+        # An even spread over readers and dates, not just the first days.
+        step = len(days) / max_days
+        days = [days[int(i * step)] for i in range(max_days)]
+    sets = topic_sets(corpus) if "liked" in tasks else []
+    if max_topics is not None:
+        sets = sets[:max_topics]
+    results = []
+    for ranker in rankers:
+        if progress:
+            progress(f"{ranker.name}: features", 0, 1)
+        ranker.fit(corpus)
+        rows = ranker.transform(corpus)
+        if "stated" in tasks:
+            results.append(stated_interests(ranker, corpus, rows, days, progress=progress))
+        if "liked" in tasks and sets:
+            results.append(liked_papers(ranker, corpus, rows, sets, progress=progress))
+    return results
+
+
+def table(results: Sequence[Result]) -> str:
+    """The results as a plain-text table, one block per task."""
+    lines = []
+    for task in dict.fromkeys(r.task for r in results):
+        rows = [r for r in results if r.task == task]
+        names = list(dict.fromkeys(k for r in rows for k in r.metrics))
+        width = max(len(r.ranker) for r in rows) + 2
+        lines.append(
+            f"{task} ({rows[0].units} {'days' if task.startswith('stated') else 'topics'})"
+        )
+        lines.append("ranker".ljust(width) + "".join(n.rjust(10) for n in names) + "   seconds")
+        for r in rows:
+            cells = "".join(f"{r.metrics.get(n, float('nan')):10.3f}" for n in names)
+            lines.append(r.ranker.ljust(width) + cells + f"{r.seconds:10.1f}")
+        lines.append("")
+    return "\n".join(lines)

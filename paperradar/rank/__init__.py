@@ -1,0 +1,149 @@
+"""The rank stage: one day's papers ordered for the reader, read from and explained by the store.
+
+``rank_day`` gathers what the scorer learns from (the profile, feedback papers, followed authors'
+earlier papers, a fixed sample of earlier papers as "not picked"), featurises everything under
+one idf, embeds what the store has no vector for yet, and hands it to ``score.score``. It writes
+nothing but embeddings, so it can be re-run at will.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from paperradar import embed
+from paperradar.errors import NotFoundError
+from paperradar.models import Paper
+from paperradar.profile import Profile, load
+from paperradar.rank.features import Features, Idf, counts, text_of
+from paperradar.rank.score import Ranked, Training, Weights, score
+from paperradar.store import Store
+
+__all__ = ["RankResult", "Ranked", "Weights", "rank_day"]
+FOLLOWED_HISTORY = 200  # earlier papers per reader taken from followed authors
+
+
+@dataclass
+class RankResult:
+    day: str
+    ranked: list[Ranked]
+    profile: Profile
+    candidates: int
+    muted: int
+    timings: dict[str, float] = field(default_factory=dict)
+    embedded: int = 0
+
+
+def latest_day(store: Store) -> str:
+    days = store.days()
+    if not days:
+        raise NotFoundError("the store is empty: run `radar ingest arxiv` or `radar demo` first")
+    return days[0][0]
+
+
+def rank_day(
+    store: Store,
+    day: str | None = None,
+    *,
+    weights: Weights = Weights(),
+    embedding: str = embed.DEFAULT,
+    profile: Profile | None = None,
+) -> RankResult:
+    """Rank the papers seen on ``day`` (the latest day with papers when None)."""
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    day = day or latest_day(store)
+    profile = profile or load(store)
+    candidates = store.papers(day=day)
+    if not candidates:
+        raise NotFoundError(f"no papers seen on {day}; `radar papers --days` lists the days")
+    seen = {p.pk for p in candidates}
+    liked = [p for p in (*profile.liked, *profile.saved) if p.pk not in seen]
+    disliked = [p for p in profile.disliked if p.pk not in seen]
+    followed = _followed_history(store, profile, day, seen | {p.pk for p in liked})
+    taken = seen | {p.pk for p in (*liked, *disliked, *followed)}
+    sample = [
+        pk for pk in store.sample_pks(weights.negatives + len(taken), before=day) if pk not in taken
+    ][: weights.negatives]
+    background = store.papers_by_pk(sample)
+    lap("load")
+
+    groups = [candidates, liked, followed, disliked, background]
+    everyone = [p for g in groups for p in g]
+    embedded = 0
+    topic_emb = None
+    if weights.embedding and embedding != "none":
+        vectors, extra, stats = embed.embed_papers_and_texts(
+            store, everyone, list(profile.topics), embedding
+        )
+        topic_emb = extra if len(profile.topics) else None
+        embedded = stats.computed
+    else:
+        vectors = np.zeros((len(everyone), 0), dtype=np.float32)
+    lap("embed")
+
+    raw = counts([text_of(p) for p in everyone])
+    idf = Idf.fit(raw, max_df=weights.max_df, min_df=weights.min_df)
+    rows = idf(raw)
+    feats, start = [], 0
+    for group in groups:
+        end = start + len(group)
+        feats.append(Features(list(group), rows[start:end], vectors[start:end]))
+        start = end
+    lap("features")
+    training = Training(
+        liked=feats[1],
+        followed=feats[2],
+        disliked=feats[3],
+        background=feats[4],
+        idf=idf,
+        topic_emb=topic_emb,
+    )
+    ranked = score(feats[0], profile, training, weights)
+    lap("score")
+    return RankResult(
+        day=day,
+        ranked=ranked,
+        profile=profile,
+        candidates=len(candidates),
+        muted=len(candidates) - len(ranked),
+        timings=timings,
+        embedded=embedded,
+    )
+
+
+def _followed_history(store: Store, profile: Profile, day: str, exclude: set[int]) -> list[Paper]:
+    if not profile.authors:
+        return []
+    pks = store.pks_by_author_surname([a.surname for a in profile.authors])
+    found = []
+    for paper in store.papers_by_pk([pk for pk in pks if pk not in exclude][:2000]):
+        if (paper.announced or "") < day and profile.followed_author(paper.authors):
+            found.append(paper)
+    found.sort(key=lambda p: p.announced or "", reverse=True)
+    return found[:FOLLOWED_HISTORY]
+
+
+def explain(result: RankResult) -> dict[str, Any]:
+    """The ranking as the stable ``--json`` schema."""
+    return {
+        "day": result.day,
+        "candidates": result.candidates,
+        "muted": result.muted,
+        "profile_empty": result.profile.empty,
+        "timings": result.timings,
+        "items": [
+            {"rank": n, **r.to_json(), "links": r.paper.links}
+            for n, r in enumerate(result.ranked, 1)
+        ],
+    }

@@ -1,0 +1,125 @@
+"""The product's ranker wrapped for ``radar eval``: the same ``score`` the daily ranking runs,
+fed from precomputed corpus rows instead of the store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from paperradar import embed
+from paperradar.models import Paper
+from paperradar.profile import Profile
+from paperradar.rank.features import Features, Idf, counts, text_of
+from paperradar.rank.score import Training, Weights, score
+
+Rows = tuple[Any, np.ndarray[Any, Any]]  # (raw count rows, embeddings)
+
+
+class RadarRanker:
+    """Paper Radar's ranker; ``embedding`` names the backend ("none" for tf-idf only)."""
+
+    def __init__(self, embedding: str = embed.DEFAULT, weights: Weights = Weights()) -> None:
+        self.embedding = embedding
+        self.weights = weights if embedding != "none" else weights.with_changes(embedding=0.0)
+        self.name = f"paper-radar ({embedding})"
+        self._topic_cache: dict[str, np.ndarray[Any, Any]] = {}
+
+    def fit(self, papers: Sequence[Paper]) -> None:
+        """Nothing to fit: features are hashed and idf is fitted per ranking."""
+
+    def transform(self, papers: Sequence[Paper]) -> Rows:
+        raw = counts([text_of(p) for p in papers])
+        if self.embedding == "none":
+            return raw, np.zeros((len(papers), 0), dtype=np.float32)
+        backend = embed.backend(self.embedding)
+        vectors = [
+            backend.encode([text_of(p) for p in papers[i : i + 5000]])
+            for i in range(0, len(papers), 5000)
+        ]
+        return raw, np.vstack(vectors) if vectors else np.zeros((0, backend.dim), np.float32)
+
+    def select(self, rows: Rows, index: Any) -> Rows:
+        return rows[0][index], rows[1][index]
+
+    def replace(self, rows: Rows, index: Any, new: Rows) -> Rows:
+        index = np.asarray(index, dtype=np.int64)
+        n = rows[0].shape[0]
+        keep = np.setdiff1d(np.arange(n), index)
+        # Stack kept and new rows, then put them back in the original order (LIL is too slow).
+        order = np.empty(n, dtype=np.int64)
+        order[np.concatenate([keep, index])] = np.arange(n)
+        raw = sp.vstack([rows[0][keep], new[0]]).tocsr()[order]
+        emb = rows[1].copy()
+        emb[index] = new[1]
+        return raw, emb
+
+    def _topics(self, topics: Sequence[str]) -> np.ndarray[Any, Any] | None:
+        if self.embedding == "none" or not topics:
+            return None
+        missing = [t for t in topics if t not in self._topic_cache]
+        if missing:
+            for text, row in zip(
+                missing, embed.backend(self.embedding).encode(missing), strict=True
+            ):
+                self._topic_cache[text] = row
+        return np.vstack([self._topic_cache[t] for t in topics])
+
+    def _run(
+        self,
+        candidates: tuple[Rows, Sequence[Paper]],
+        profile: Profile,
+        liked: tuple[Rows, Sequence[Paper]] | None,
+        history: tuple[Rows, Sequence[Paper]],
+    ) -> np.ndarray[Any, Any]:
+        groups = [candidates, history] + ([liked] if liked else [])
+        idf = Idf.fit(
+            sp.vstack([g[0][0] for g in groups]),
+            max_df=self.weights.max_df,
+            min_df=self.weights.min_df,
+        )
+        feats = [Features(list(g[1]), idf(g[0][0]), g[0][1]) for g in groups]
+        empty = feats[0].take([])
+        training = Training(
+            liked=feats[2] if liked else empty,
+            followed=empty,
+            disliked=empty,
+            background=feats[1],
+            idf=idf,
+            topic_emb=self._topics(profile.topics),
+        )
+        ranked = score(feats[0], profile, training, self.weights)
+        position = {id(r.paper): n for n, r in enumerate(ranked)}
+        n = len(candidates[1])
+        out = np.zeros(n)
+        for i, paper in enumerate(candidates[1]):
+            if id(paper) in position:
+                out[i] = n - position[id(paper)]
+        return out
+
+    def stated(
+        self,
+        day: Rows,
+        day_papers: Sequence[Paper],
+        topics: Sequence[str],
+        history: Rows,
+        history_papers: Sequence[Paper],
+    ) -> np.ndarray[Any, Any]:
+        profile = Profile(topics=tuple(topics))
+        return self._run((day, day_papers), profile, None, (history, history_papers))
+
+    def liked(
+        self,
+        seeds: Rows,
+        seed_papers: Sequence[Paper],
+        pool: Rows,
+        pool_papers: Sequence[Paper],
+        history: Rows,
+        history_papers: Sequence[Paper],
+    ) -> np.ndarray[Any, Any]:
+        profile = Profile(liked=tuple(seed_papers))
+        return self._run(
+            (pool, pool_papers), profile, (seeds, seed_papers), (history, history_papers)
+        )

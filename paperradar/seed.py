@@ -1,0 +1,226 @@
+"""``radar seed FILE``: liked papers from a BibTeX file, CSL-JSON (a Zotero export) or a list of
+arXiv ids / DOIs, one per line.
+
+Parsing is pure (``parse_seeds``); ``seed`` records each reference as a "seed" feedback entry,
+fetching papers that are not in the store from the arXiv API by id when allowed, and leaving the
+rest waiting: they attach to their paper when it arrives (by arXiv id, DOI, or exact title).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from paperradar.errors import ParseError, RadarError
+from paperradar.ids import fold, normalize_doi, parse_arxiv_id
+from paperradar.store import Store
+from paperradar.store.reader import paper_ref, title_ref
+
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
+_ARXIV_IN_TEXT = re.compile(
+    r"(?:arxiv[:\s/]*(?:abs/|pdf/)?)(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class SeedRef:
+    """One liked paper as a file names it."""
+
+    arxiv_id: str | None
+    doi: str | None
+    title: str
+
+    @property
+    def ref(self) -> str:
+        if self.arxiv_id:
+            return f"arxiv:{self.arxiv_id}"
+        if self.doi:
+            return f"doi:{self.doi}"
+        return title_ref(self.title)
+
+    @property
+    def label(self) -> str:
+        return self.title or self.arxiv_id or self.doi or ""
+
+
+def parse_seeds(data: str, origin: str = "<seed file>") -> list[SeedRef]:
+    """References in a BibTeX, CSL-JSON or plain id-list text (the format is detected)."""
+    stripped = data.lstrip()
+    if stripped.startswith(("[", "{")):
+        try:
+            parsed = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise ParseError(f"not valid JSON: {exc}", origin=origin) from exc
+        items = parsed if isinstance(parsed, list) else parsed.get("items", [parsed])
+        refs = [r for r in (_from_csl(i) for i in items if isinstance(i, dict)) if r]
+    elif "@" in data and re.search(r"@\w+\s*[{(]", data):
+        refs = [r for r in (_from_bibtex(f) for f in _bibtex_entries(data)) if r]
+    else:
+        refs = list(_from_lines(data, origin))
+    if not refs:
+        raise ParseError(
+            "no papers found (expected BibTeX, CSL-JSON or one arXiv id / DOI per line)",
+            origin=origin,
+        )
+    unique: dict[str, SeedRef] = {}
+    for ref in refs:
+        unique.setdefault(ref.ref, ref)
+    return list(unique.values())
+
+
+def _arxiv(value: str | None) -> str | None:
+    if not value:
+        return None
+    if m := _ARXIV_DOI.match(value.strip()):
+        value = m.group(1)
+    parsed = parse_arxiv_id(value.strip())
+    if parsed:
+        return parsed[0]
+    if m := _ARXIV_IN_TEXT.search(value):
+        found = parse_arxiv_id(m.group(1))
+        return found[0] if found else None
+    return None
+
+
+def _make(arxiv: str | None, doi: str | None, title: str) -> SeedRef | None:
+    title = " ".join(title.replace("{", "").replace("}", "").split())
+    if doi and _ARXIV_DOI.match(doi):
+        arxiv, doi = arxiv or _arxiv(doi), None
+    if not (arxiv or doi or fold(title)):
+        return None
+    return SeedRef(arxiv, normalize_doi(doi) if doi else None, title)
+
+
+def _from_csl(item: dict[str, Any]) -> SeedRef | None:
+    doi = item.get("DOI") or item.get("doi")
+    arxiv = None
+    for key in ("arxiv", "URL", "url", "number", "note", "archive_location", "id"):
+        value = item.get(key)
+        if isinstance(value, str) and (arxiv := _arxiv(value)):
+            break
+    return _make(arxiv, doi if isinstance(doi, str) else None, str(item.get("title") or ""))
+
+
+def _bibtex_entries(text: str) -> Iterator[dict[str, str]]:
+    """Fields of each entry; values may be {braced}, "quoted" or bare, braces may nest."""
+    for match in re.finditer(r"@(\w+)\s*[{(]", text):
+        if match.group(1).lower() in ("comment", "preamble", "string"):
+            continue
+        pos, depth, start = match.end(), 1, match.end()
+        while pos < len(text) and depth:
+            depth += {"{": 1, "}": -1, "(": 0, ")": 0}.get(text[pos], 0)
+            pos += 1
+        body = text[start : pos - 1]
+        yield _bibtex_fields(body)
+
+
+def _bibtex_fields(body: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for m in re.finditer(r"(\w+)\s*=\s*", body):
+        i = m.end()
+        if i >= len(body):
+            break
+        if body[i] == "{":
+            depth, j = 0, i
+            while j < len(body):
+                depth += {"{": 1, "}": -1}.get(body[j], 0)
+                j += 1
+                if depth == 0:
+                    break
+            value = body[i + 1 : j - 1]
+        elif body[i] == '"':
+            j = body.find('"', i + 1)
+            value = body[i + 1 : j if j > 0 else len(body)]
+        else:
+            value = re.split(r"[,\s]", body[i:], maxsplit=1)[0]
+        fields.setdefault(m.group(1).lower(), value)
+    return fields
+
+
+def _from_bibtex(fields: dict[str, str]) -> SeedRef | None:
+    arxiv = None
+    prefix = fields.get("archiveprefix", fields.get("eprinttype", "")).lower()
+    if fields.get("eprint") and (prefix in ("", "arxiv")):
+        arxiv = _arxiv(fields["eprint"])
+    for key in ("url", "journal", "note", "howpublished"):
+        if arxiv:
+            break
+        arxiv = _arxiv(fields.get(key))
+    return _make(arxiv, fields.get("doi"), fields.get("title", ""))
+
+
+def _from_lines(text: str, origin: str) -> Iterator[SeedRef]:
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        arxiv = _arxiv(line)
+        doi = None if arxiv else normalize_doi(line)
+        if not arxiv and not doi:
+            raise ParseError(f"line {number}: {line!r} is not an arXiv id or DOI", origin=origin)
+        yield SeedRef(arxiv, doi, "")
+
+
+@dataclass
+class SeedResult:
+    found: int = 0
+    fetched: int = 0
+    waiting: int = 0
+    already: int = 0
+    fetch_error: str | None = None
+
+
+def seed(
+    store: Store, path: Path, *, fetch: bool = True, base_url: str | None = None
+) -> SeedResult:
+    """Record every paper in ``path`` as liked; fetch the missing arXiv ones when ``fetch``."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ParseError(f"cannot read: {exc.strerror}", origin=str(path)) from exc
+    refs = parse_seeds(text, str(path))
+    result = SeedResult()
+    missing = [r for r in refs if _locate(store, r) is None]
+    to_fetch = [r.arxiv_id for r in missing if r.arxiv_id]
+    if fetch and to_fetch:
+        result.fetch_error = _fetch(store, to_fetch, base_url)
+    for ref in refs:
+        pk = _locate(store, ref)
+        if pk is None:
+            result.waiting += 1
+        elif ref in missing:
+            result.fetched += 1
+        else:
+            result.found += 1
+        changed = store.set_feedback(ref.ref, "seed", pk=pk, label=ref.label, origin=path.name)
+        if not changed:
+            result.already += 1
+    return result
+
+
+def _locate(store: Store, ref: SeedRef) -> int | None:
+    for key in (ref.ref, paper_ref(ref.doi) if ref.doi else None, title_ref(ref.title)):
+        if key and (pk := store.pk_of_ref(key)) is not None:
+            return pk
+    return None
+
+
+def _fetch(store: Store, ids: list[str], base_url: str | None) -> str | None:
+    """Fetch papers by id from the arXiv API (100 per request); the error text if it failed."""
+    from paperradar.http import Fetcher
+    from paperradar.ingest import ingest_fetch
+    from paperradar.sources import FetchRequest
+
+    try:
+        with Fetcher() as fetcher:
+            for start in range(0, len(ids), 100):
+                request = FetchRequest(ids=tuple(ids[start : start + 100]), base_url=base_url)
+                ingest_fetch(store, "arxiv-api", fetcher, request)
+    except RadarError as exc:
+        return str(exc)
+    return None

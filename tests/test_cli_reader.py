@@ -1,0 +1,92 @@
+"""The reader's commands end to end: follow, mute, like, seed, profile and rank."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA
+from test_cli import radar
+
+
+@pytest.fixture
+def home(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    home = str(tmp_path)
+    for name in ("arxiv_cs_ai.xml", "arxiv_cs_cl.xml", "arxiv_cs_lg.xml"):
+        radar(capsys, "ingest", "arxiv", "--from", str(DATA / "arxiv_rss" / name), "--home", home)
+    return home
+
+
+def test_follow_profile_remove_and_reset(home: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert radar(capsys, "follow", "author", "Bohan Zhuang", "--id", "1234", "--home", home)[0] == 0
+    code, out, _ = radar(capsys, "follow", "author", "Bohan Zhuang", "--home", home)
+    assert code == 0 and "Already following" in out
+    radar(capsys, "follow", "topic", "speculative decoding", "--home", home)
+    radar(capsys, "follow", "keyword", "KV cache", "--home", home)
+    radar(capsys, "mute", "category", "cs.CR", "--home", home)
+    code, _, err = radar(capsys, "follow", "category", "not a category", "--home", home)
+    assert code == 2 and "arXiv category" in err
+    code, _, err = radar(capsys, "follow", "planet", "Mars", "--home", home)
+    assert code == 2 and "cannot follow 'planet'" in err
+
+    code, out, _ = radar(capsys, "profile", "--json", "--home", home)
+    entries = {(e["kind"], e["value"]) for e in json.loads(out)["entries"]}
+    assert entries == {
+        ("author", "Bohan Zhuang"),
+        ("topic", "speculative decoding"),
+        ("include", "KV cache"),
+        ("mute-category", "cs.CR"),
+    }
+    assert radar(capsys, "unfollow", "topic", "speculative decoding", "--home", home)[0] == 0
+    code, _, err = radar(capsys, "unfollow", "topic", "speculative decoding", "--home", home)
+    assert code == 1 and "not in your profile" in err
+    assert radar(capsys, "profile", "remove", "include", "KV cache", "--home", home)[0] == 0
+    assert radar(capsys, "unmute", "category", "cs.CR", "--home", home)[0] == 0
+    code, _, err = radar(capsys, "profile", "reset", "--home", home)
+    assert code == 2 and "--yes" in err  # never without confirmation
+    code, out, _ = radar(capsys, "profile", "reset", "--yes", "--home", home)
+    assert code == 0 and "1 entries" in out
+    code, out, _ = radar(capsys, "profile", "--home", home)
+    assert "empty" in out
+
+
+def test_like_rank_and_undo(home: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = radar(capsys, "rank", "--json", "--home", home)
+    ranked = json.loads(out)
+    assert code == 0 and ranked["profile_empty"] and len(ranked["items"]) == 9
+    assert {"rank", "id", "title", "score", "reasons", "parts", "links"} <= set(ranked["items"][0])
+    paper = ranked["items"][-1]["id"]
+    code, out, _ = radar(capsys, "like", paper, "--home", home)
+    assert code == 0 and paper in out
+    code, out, _ = radar(capsys, "profile", "--json", "--home", home)
+    assert [(f["kind"], f["ref"]) for f in json.loads(out)["feedback"]] == [
+        ("like", f"arxiv:{paper}")
+    ]
+    assert not json.loads(radar(capsys, "rank", "--json", "--home", home)[1])["profile_empty"]
+    assert radar(capsys, "like", paper, "--undo", "--home", home)[0] == 0
+    code, _, err = radar(capsys, "like", paper, "--undo", "--home", home)
+    assert code == 1 and "no like" in err
+    code, _, err = radar(capsys, "dislike", "2999.99999", "--home", home)
+    assert code == 1 and "no paper" in err
+    code, _, err = radar(capsys, "save", "not-an-id", "--home", home)
+    assert code == 2 and "not a paper id" in err
+    code, out, _ = radar(capsys, "rank", "--date", "2026-04-27", "--home", home)
+    assert code == 0 and "empty profile" in out
+
+
+def test_seed_command_without_network(home: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = radar(
+        capsys, "seed", str(DATA / "seeds" / "ids.txt"), "--no-fetch", "--home", home
+    )
+    assert code == 0 and "4 waiting" in out
+    code, _, err = radar(capsys, "seed", "/nonexistent.bib", "--home", home)
+    assert code == 2 and "no such file" in err
+
+
+def test_rank_on_an_empty_store_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = radar(capsys, "rank", "--home", str(tmp_path))
+    assert code == 1 and "radar ingest" in err
