@@ -186,8 +186,10 @@ def ingest(
                 result = ingest_fetch(
                     store, source, fetcher, FetchRequest(**fields), on_page=on_page
                 )
+        embedded = _embed_new(store) if result.stats.inserted + result.stats.updated else 0
     counts = {
         "source": source,
+        "embedded": embedded,
         "pages": result.pages,
         "items": result.items,
         **result.stats.as_dict(),
@@ -246,6 +248,10 @@ def import_(
             f"{file}: {result.items} records → {s.inserted} new, {s.updated} updated, "
             f"{s.unchanged} unchanged papers."
         )
+        if s.inserted + s.updated:
+            # A bulk import can be millions of papers: embedding them is a separate, resumable
+            # step rather than a surprise hour at the end of the import.
+            err.print("[dim]Embed them with `radar embed` (ranking embeds what it needs).[/]")
     if result.changed == 0:
         raise NothingNew("nothing new")
 
@@ -426,6 +432,19 @@ def demo(
         f"{len(profile.liked)} liked paper; see `radar profile --home {target}`):\n"
     )
     out.print(ranking_table(result.ranking, 15))
+
+
+def _embed_new(store: Store) -> int:
+    """Embed what an ingest brought in, so ranking finds the vectors ready. A failure here is
+    reported but does not undo the ingest: ranking embeds whatever is still missing."""
+    from paperradar.embed import embed_store
+
+    try:
+        with err.status("Embedding new papers…"):
+            return embed_store(store, limit=5000)
+    except RadarError as exc:
+        err.print(f"[yellow]radar: warning:[/] embedding skipped: {escape(str(exc))}")
+        return 0
 
 
 def version_callback(value: bool) -> None:

@@ -125,15 +125,18 @@ def embed_papers(
 def embed_papers_and_texts(
     store: Store, papers: Sequence[Paper], texts: Sequence[str], model: str = DEFAULT
 ) -> tuple[Vectors, Vectors, EmbedStats]:
-    """Rows for ``papers`` (stored ones reused) and for free ``texts`` (never stored), computed
-    in one backend call: the static backend pays its model load once per call."""
+    """Rows for ``papers`` and for free ``texts`` (topics), reusing stored vectors and computing
+    the rest in one backend call: the static backend pays its model load once per call."""
     paper_texts = [paper_text(p.title, p.abstract) for p in papers]
     hashes = [content_hash(t) for t in paper_texts]
     stored = store.embeddings(model, [p.pk for p in papers])
     missing = [i for i, p in enumerate(papers) if stored.get(p.pk, ("",))[0] != hashes[i]]
-    wanted = [paper_texts[i] for i in missing] + list(texts)
+    text_hashes = [content_hash(t) for t in texts]
+    known_texts = store.text_embeddings(model, text_hashes)
+    new_texts = [i for i, h in enumerate(text_hashes) if h not in known_texts]
+    wanted = [paper_texts[i] for i in missing] + [texts[i] for i in new_texts]
     fresh = backend(model).encode(wanted) if wanted else None
-    if missing and fresh is not None:
+    if fresh is not None:
         store.put_embeddings(
             model,
             [
@@ -141,7 +144,16 @@ def embed_papers_and_texts(
                 for j, i in enumerate(missing)
             ],
         )
-    dim = fresh.shape[1] if fresh is not None else backend_dim(model, stored)
+        store.put_text_embeddings(
+            model,
+            [
+                (text_hashes[i], fresh[len(missing) + j].astype("<f4").tobytes())
+                for j, i in enumerate(new_texts)
+            ],
+        )
+        for j, i in enumerate(new_texts):
+            known_texts[text_hashes[i]] = fresh[len(missing) + j].astype("<f4").tobytes()
+    dim = fresh.shape[1] if fresh is not None else backend_dim(model, stored, known_texts)
     out = np.zeros((len(papers), dim), dtype=np.float32)
     fresh_row = {i: j for j, i in enumerate(missing)}
     for i, paper in enumerate(papers):
@@ -149,7 +161,9 @@ def embed_papers_and_texts(
             out[i] = fresh[fresh_row[i]]
         else:
             out[i] = np.frombuffer(stored[paper.pk][1], dtype="<f4")
-    extra = fresh[len(missing) :] if fresh is not None else np.zeros((0, dim), np.float32)
+    extra = np.zeros((len(texts), dim), dtype=np.float32)
+    for i, digest in enumerate(text_hashes):
+        extra[i] = np.frombuffer(known_texts[digest], dtype="<f4")
     return out, extra, EmbedStats(computed=len(missing), reused=len(papers) - len(missing))
 
 
@@ -158,10 +172,12 @@ def embed_store(
     model: str = DEFAULT,
     *,
     batch: int = 5000,
+    limit: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Embed every paper the store has no vector for under ``model``; returns how many."""
-    todo = store.pks_without_embedding(model)
+    """Embed the papers the store has no vector for under ``model`` (newest first, at most
+    ``limit``); returns how many."""
+    todo = store.pks_without_embedding(model, limit)
     done = 0
     for start in range(0, len(todo), batch):
         papers = store.papers_by_pk(todo[start : start + batch])
@@ -172,8 +188,12 @@ def embed_store(
     return done
 
 
-def backend_dim(model: str, stored: dict[int, tuple[str, bytes]]) -> int:
+def backend_dim(
+    model: str, stored: dict[int, tuple[str, bytes]], texts: dict[str, bytes] | None = None
+) -> int:
     for _, blob in stored.values():
+        return len(blob) // 4
+    for blob in (texts or {}).values():
         return len(blob) // 4
     cls = BACKENDS.get(model)
     return int(getattr(cls, "dim", 0))

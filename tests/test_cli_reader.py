@@ -90,3 +90,15 @@ def test_rank_on_an_empty_store_says_what_to_do(
 ) -> None:
     code, _, err = radar(capsys, "rank", "--home", str(tmp_path))
     assert code == 1 and "radar ingest" in err
+
+
+def test_unknown_or_missing_embedding_backend_says_how_to_fix(
+    home: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = radar(capsys, "rank", "--embedding", "word2vec", "--home", home)
+    assert code == 2 and "unknown embedding backend" in err
+    try:
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        code, _, err = radar(capsys, "rank", "--embedding", "minilm", "--home", home)
+        assert code == 2 and "make minilm" in err

@@ -1,4 +1,4 @@
-"""``radar eval`` and its metrics, on a small labelled slice of the real corpus (tests/data/eval)."""
+"""``radar eval`` and its metrics on a small labelled slice of the real corpus (tests/data/eval)."""
 
 from __future__ import annotations
 

@@ -33,3 +33,11 @@ CREATE TABLE embeddings (
     vector BLOB NOT NULL,
     PRIMARY KEY (model, pk)
 ) WITHOUT ROWID;
+
+-- Vectors of free texts (the reader's topics), by model and a hash of the text.
+CREATE TABLE text_embeddings (
+    model TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, hash)
+) WITHOUT ROWID;

@@ -55,9 +55,6 @@ class Weights:
     embedding: float = 0.2  # how much the embedding counts beside tf-idf (see README: eval)
     pseudo: int = 8  # pseudo-relevant papers taken from the day when only topics are known
     negatives: int = 1500  # background papers sampled as the reader's "not picked"
-    unlabelled: float = 0.0  # weight of the day's own papers as negatives (arxiv-sanity style)
-    refine: int = 0  # pseudo-relevant papers added from a first pass when papers were liked
-    liked: float = 0.0  # nearest-liked-paper similarity as a part of its own
     c: float = 1.0  # inverse regularisation of the per-reader classifier
     balance_topics: bool = True  # topic similarity standardised per topic
     max_df: float = 0.1  # terms in more of the papers than this share carry no weight
@@ -118,8 +115,6 @@ def score(
     model = _model_scores(candidates, profile, training, per_topic, weights)
     if model is not None:
         parts["model"] = weights.model * _standardise(model)
-    if liked_sim is not None and weights.liked:
-        parts["liked"] = weights.liked * _standardise(liked_sim)
     if topic_sim is not None:
         parts["topic"] = weights.topic * _standardise(topic_sim)
     if dislike_sim is not None:
@@ -263,21 +258,13 @@ def _model_scores(
     negatives = [(training.background.tfidf, training.background.emb, 1.0)]
     if len(training.disliked):
         negatives.append((training.disliked.tfidf, training.disliked.emb, 3.0))
-    if weights.unlabelled:
-        negatives.append((candidates.tfidf, candidates.emb, weights.unlabelled))
     if rows is not None and topic_emb is not None and per_topic is not None:
         # One model for all topics: measured on the judged days, per-topic models ranked the
         # top 20 worse (nDCG@20 0.283 against 0.327) and took five times as long.
         positives.append((rows, topic_emb, 1.0))
         pseudo = _pseudo(per_topic, weights) if weights.pseudo else _NONE
         return _with_pseudo(positives, negatives, candidates, pseudo, weights)
-    out = _fit_and_score(positives, negatives, candidates, weights)
-    if weights.refine:
-        # A second pass learns from the first pass's surest picks: the liked papers name only
-        # part of a field's vocabulary, and its closest neighbours carry the rest.
-        top = np.argsort(-out, kind="stable")[: weights.refine]
-        out = _with_pseudo(positives, negatives, candidates, top, weights)
-    return out
+    return _fit_and_score(positives, negatives, candidates, weights)
 
 
 _NONE: Index = np.zeros(0, dtype=np.int64)

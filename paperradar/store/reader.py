@@ -206,6 +206,23 @@ class ReaderTables:
                 [(pk, model, digest, blob) for pk, digest, blob in rows],
             )
 
+    def text_embeddings(self, model: str, hashes: Sequence[str]) -> dict[str, bytes]:
+        if not hashes:
+            return {}
+        rows = self._db.execute(
+            f"SELECT hash, vector FROM text_embeddings WHERE model = ? "
+            f"AND hash IN ({','.join('?' * len(hashes))})",
+            (model, *hashes),
+        )
+        return {str(h): bytes(v) for h, v in rows}
+
+    def put_text_embeddings(self, model: str, rows: Iterable[tuple[str, bytes]]) -> None:
+        with self._write():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO text_embeddings (model, hash, vector) VALUES (?, ?, ?)",
+                [(model, digest, blob) for digest, blob in rows],
+            )
+
     def pks_without_embedding(self, model: str, limit: int | None = None) -> list[int]:
         sql = (
             "SELECT pk FROM papers WHERE pk NOT IN (SELECT pk FROM embeddings WHERE model = ?) "
