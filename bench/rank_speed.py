@@ -79,12 +79,14 @@ def timed_command(home: Path, day: str) -> tuple[float, dict[str, float]]:
         check=True,
         capture_output=True,
     )
-    return time.perf_counter() - start, json.loads(done.stdout)["timings"]
+    payload = json.loads(done.stdout)
+    return time.perf_counter() - start, {**payload["timings"], "embedded": payload["embedded"]}
 
 
 def stages(timings: dict[str, float]) -> str:
+    embedded = timings.pop("embedded")
     parts = ", ".join(f"{k} {v:.2f}" for k, v in timings.items())
-    return f"{parts}; ranking total {sum(timings.values()):.2f} s"
+    return f"{parts}; ranking total {sum(timings.values()):.2f} s ({embedded:.0f} papers embedded)"
 
 
 def main() -> None:

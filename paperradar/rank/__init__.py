@@ -142,6 +142,7 @@ def explain(result: RankResult) -> dict[str, Any]:
         "muted": result.muted,
         "profile_empty": result.profile.empty,
         "timings": result.timings,
+        "embedded": result.embedded,
         "items": [
             {"rank": n, **r.to_json(), "links": r.paper.links}
             for n, r in enumerate(result.ranked, 1)

@@ -54,6 +54,7 @@ class Weights:
     diversity: float = 0.5
     embedding: float = 0.2  # how much the embedding counts beside tf-idf (see README: eval)
     pseudo: int = 8  # pseudo-relevant papers taken from the day when only topics are known
+    refine: int = 20  # the same from a first pass when the reader has liked papers, no topics
     negatives: int = 1500  # background papers sampled as the reader's "not picked"
     c: float = 1.0  # inverse regularisation of the per-reader classifier
     balance_topics: bool = True  # topic similarity standardised per topic
@@ -264,7 +265,13 @@ def _model_scores(
         positives.append((rows, topic_emb, 1.0))
         pseudo = _pseudo(per_topic, weights) if weights.pseudo else _NONE
         return _with_pseudo(positives, negatives, candidates, pseudo, weights)
-    return _fit_and_score(positives, negatives, candidates, weights)
+    first = _fit_and_score(positives, negatives, candidates, weights)
+    if not weights.refine:
+        return first
+    # Liked papers name only part of a field's vocabulary; the first pass's surest picks carry
+    # more of it, so a second model learns from them too.
+    top = np.argsort(-first, kind="stable")[: weights.refine].astype(np.int64)
+    return _with_pseudo(positives, negatives, candidates, top, weights)
 
 
 _NONE: Index = np.zeros(0, dtype=np.int64)
