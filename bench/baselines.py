@@ -20,6 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 from paperradar import embed
+from paperradar.evaluate import replace_rows
 from paperradar.models import Paper
 
 Array = np.ndarray[Any, Any]
@@ -56,12 +57,7 @@ class ArxivSanityLite:
         return rows[index]
 
     def replace(self, rows: Any, index: Any, new: Any) -> Any:
-        keep = np.setdiff1d(np.arange(rows.shape[0]), index)
-        # Rebuild by stacking kept and new rows, then restore the original order.
-        stacked = sp.vstack([rows[keep], new]).tocsr()
-        order = np.empty(rows.shape[0], dtype=np.int64)
-        order[np.concatenate([keep, np.asarray(index)])] = np.arange(rows.shape[0])
-        return stacked[order]
+        return replace_rows(rows, index, new)
 
     def _svm(self, positives: Any, others: Any) -> LinearSVC:
         x = sp.vstack([positives, others]).tocsr()
@@ -117,9 +113,7 @@ class ZoteroArxivDaily:
         return rows[index]
 
     def replace(self, rows: Array, index: Any, new: Array) -> Array:
-        out = rows.copy()
-        out[index] = new
-        return out
+        return np.asarray(replace_rows(rows, index, new))
 
     @staticmethod
     def _score(library: Array, candidates: Array) -> Array:

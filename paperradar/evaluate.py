@@ -222,6 +222,25 @@ class EvalRanker(Protocol):
     ) -> Array: ...
 
 
+def replace_rows(rows: Any, index: Array, new: Any) -> Any:
+    """``rows`` (sparse CSR or dense) with the rows at ``index`` replaced by ``new``, in order.
+
+    Sparse rows are stacked and put back in order: assigning rows of a CSR matrix in place goes
+    through LIL and takes minutes on the 74k-paper corpus."""
+    index = np.asarray(index, dtype=np.int64)
+    if isinstance(rows, np.ndarray):
+        out = rows.copy()
+        out[index] = new
+        return out
+    import scipy.sparse as sp
+
+    n = rows.shape[0]
+    keep = np.setdiff1d(np.arange(n), index)
+    order = np.empty(n, dtype=np.int64)
+    order[np.concatenate([keep, index])] = np.arange(n)
+    return sp.vstack([rows[keep], new]).tocsr()[order]
+
+
 # -- metrics ----------------------------------------------------------------------------------
 
 

@@ -71,7 +71,7 @@ def test_radar_eval_command(capsys: pytest.CaptureFixture[str]) -> None:
     # Well above chance on both tasks: a random order has ROC-AUC 0.5; in the liked task 26
     # later LoRA papers hide among 341, so chance is R@50 = 50/341 = 0.15 and AP about 0.08.
     assert stated["ROC-AUC"] > 0.65
-    assert liked["R@50"] > 0.22 and liked["AP"] > 0.15
+    assert liked["R@50"] > 0.3 and liked["AP"] > 0.2
 
     code, out, _ = radar(
         capsys, "eval", "--corpus", str(EVAL / "corpus.jsonl.gz"), "--task", "liked"

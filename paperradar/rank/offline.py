@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from paperradar import embed
+from paperradar.evaluate import replace_rows
 from paperradar.models import Paper
 from paperradar.profile import Profile
 from paperradar.rank.features import Features, Idf, counts, text_of
@@ -45,16 +46,7 @@ class RadarRanker:
         return rows[0][index], rows[1][index]
 
     def replace(self, rows: Rows, index: Any, new: Rows) -> Rows:
-        index = np.asarray(index, dtype=np.int64)
-        n = rows[0].shape[0]
-        keep = np.setdiff1d(np.arange(n), index)
-        # Stack kept and new rows, then put them back in the original order (LIL is too slow).
-        order = np.empty(n, dtype=np.int64)
-        order[np.concatenate([keep, index])] = np.arange(n)
-        raw = sp.vstack([rows[0][keep], new[0]]).tocsr()[order]
-        emb = rows[1].copy()
-        emb[index] = new[1]
-        return raw, emb
+        return replace_rows(rows[0], index, new[0]), replace_rows(rows[1], index, new[1])
 
     def _topics(self, topics: Sequence[str]) -> np.ndarray[Any, Any] | None:
         if self.embedding == "none" or not topics:

@@ -36,6 +36,7 @@ from paperradar.rank.features import Features, Idf, Matrix, cosine, text_rows
 Array = np.ndarray[Any, np.dtype[np.float64]]
 Index = np.ndarray[Any, np.dtype[np.int64]]
 PINNED = 100.0  # added to must-include papers so no other part can outrank them
+MIN_BACKGROUND = 200  # fewer earlier papers than this: the day's papers join the negatives
 NEAR_COPY = 0.8  # tf-idf cosine above which two papers count as near-copies
 
 
@@ -254,9 +255,13 @@ def _model_scores(
     topic_emb = training.topic_emb
     if rows is not None and (topic_emb is None or topic_emb.shape[0] != rows.shape[0]):
         topic_emb = np.zeros((rows.shape[0], candidates.emb.shape[1]), dtype=np.float32)
-    if (rows is None and not positives) or not len(training.background):
+    if rows is None and not positives:
         return None
     negatives = [(training.background.tfidf, training.background.emb, 1.0)]
+    if len(training.background) < MIN_BACKGROUND:
+        # A young store has too few earlier papers to learn "not picked" from; the day's own
+        # papers stand in, as arxiv-sanity-lite does with its whole database.
+        negatives.append((candidates.tfidf, candidates.emb, 1.0))
     if len(training.disliked):
         negatives.append((training.disliked.tfidf, training.disliked.emb, 3.0))
     if rows is not None and topic_emb is not None and per_topic is not None:
