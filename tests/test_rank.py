@@ -64,6 +64,7 @@ def test_empty_profile_ranks_by_popularity_and_is_deterministic(sample: Store) -
     upvotes = [r.paper.source_data("hf-daily").get("upvotes") or 0 for r in first.ranked]
     assert sum(upvotes[:10]) > sum(upvotes[-10:])
     assert ids(rank_day(sample, DAY).ranked) == ids(first.ranked)
+    assert all(r.reasons for r in first.ranked)  # every score says why
 
 
 def test_like_lifts_and_dislike_sinks_a_theme(sample: Store) -> None:
@@ -96,8 +97,9 @@ def test_followed_author_and_topic_give_reasons(sample: Store) -> None:
     assert position < 15
     assert f"follows {author}" in ranked[position].reasons
     sample.add_profile("topic", "video generation")
-    top = rank_day(sample, DAY).ranked[:5]
-    assert any("matches topic 'video generation'" in r.reasons for r in top)
+    ranked = rank_day(sample, DAY).ranked
+    assert any("matches topic 'video generation'" in r.reasons for r in ranked[:5])
+    assert all(r.reasons for r in ranked)
 
 
 def test_mute_and_must_include_rules(sample: Store) -> None:

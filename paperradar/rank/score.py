@@ -174,6 +174,7 @@ def score(
     total = total + pinned
     _explain(reasons, papers, parts, best_topic, profile, liked_sim, nearest_liked, training)
     _explain_dislikes(reasons, dislike_sim, nearest_disliked, training.disliked.papers)
+    _explain_the_rest(reasons, parts, best_topic, profile)
     order = _diversify(total, candidates, keep, weights)
     return [
         Ranked(
@@ -436,6 +437,33 @@ def _explain_dislikes(
     for i, stands_out in enumerate(_standout(dislike_sim)):
         if stands_out:
             reasons[i].append(f"resembles {disliked[nearest[i]].id}, which you disliked")
+
+
+_PART_WORDS = {
+    "model": "reads like the papers you follow and liked",
+    "coauthor": "shares authors with papers you liked",
+    "category": "in a category you follow",
+    "popularity": "popular today",
+    "recency": "new",
+}
+
+
+def _explain_the_rest(
+    reasons: list[list[str]], parts: dict[str, Array], best_topic: list[int], profile: Profile
+) -> None:
+    """Name the strongest part for papers no specific reason covered, so none goes unexplained."""
+    names = list(parts)
+    if not names:
+        return
+    stacked = np.vstack([parts[name] for name in names])
+    for i, found in enumerate(reasons):
+        if found:
+            continue
+        name = names[int(np.argmax(stacked[:, i]))]
+        if name == "topic" and best_topic:
+            found.append(f"nearest to topic '{_short(profile.topics[best_topic[i]])}'")
+        else:
+            found.append(_PART_WORDS.get(name, "overall fit"))
 
 
 def _standout(similarity: Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
