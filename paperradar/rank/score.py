@@ -58,7 +58,7 @@ class Weights:
     refine: int = 20  # the same from a first pass when the reader has liked papers, no topics
     negatives: int = 1500  # background papers sampled as the reader's "not picked"
     c: float = 1.0  # inverse regularisation of the per-reader classifier
-    balance_topics: bool = True  # topic similarity standardised per topic
+    balance_topics: float = 0.5  # 1: topic similarity standardised per topic; 0: overall
     max_df: float = 0.1  # terms in more of the papers than this share carry no weight
     min_df: int = 2  # terms in fewer papers than this carry no weight
 
@@ -216,9 +216,13 @@ def _topic_similarity(
     if weights.balance_topics and sim.shape[1] > 1:
         # Standardise per topic: a broad topic ("video generation") has many close papers and
         # would otherwise fill the day while a narrow one ("speculative decoding") never shows.
+        # Fully per-topic scores lift a narrow topic's weak matches too, so the two are blended.
         spread = sim.std(axis=0, keepdims=True)
         spread[spread == 0] = 1.0
-        sim = (sim - sim.mean(axis=0, keepdims=True)) / spread
+        per_topic = (sim - sim.mean(axis=0, keepdims=True)) / spread
+        overall = (sim - sim.mean()) / (sim.std() or 1.0)
+        share = float(weights.balance_topics)
+        sim = share * per_topic + (1 - share) * overall
     return sim
 
 
