@@ -102,12 +102,8 @@ class ZoteroArxivDaily:
         pass
 
     def transform(self, papers: Sequence[Paper]) -> Array:
-        backend = embed.backend(self.embedding)
-        parts = [
-            backend.encode([embed.paper_text(p.title, p.abstract) for p in papers[i : i + 5000]])
-            for i in range(0, len(papers), 5000)
-        ]
-        return np.vstack(parts) if parts else np.zeros((0, backend.dim), np.float32)
+        texts = [embed.paper_text(p.title, p.abstract) for p in papers]
+        return embed.backend(self.embedding).encode(texts)
 
     def select(self, rows: Array, index: Any) -> Array:
         return rows[index]

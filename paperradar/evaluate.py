@@ -24,9 +24,10 @@ import datetime as dt
 import gzip
 import json
 import re
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -327,8 +328,6 @@ def stated_interests(
     history_size: int = 1500,
     progress: Progress | None = None,
 ) -> Result:
-    import time
-
     start = time.perf_counter()
     index_by_day = _index_by_day(corpus)
     all_days = sorted(index_by_day)
@@ -389,8 +388,6 @@ def topic_sets(
 
 
 def hide(paper: Paper, pattern: re.Pattern[str]) -> Paper:
-    from dataclasses import replace
-
     return replace(
         paper,
         title=" ".join(pattern.sub(" ", paper.title).split()),
@@ -408,8 +405,6 @@ def liked_papers(
     history_size: int = 1500,
     progress: Progress | None = None,
 ) -> Result:
-    import time
-
     start = time.perf_counter()
     totals: dict[str, list[float]] = defaultdict(list)
     announced = np.array([p.announced or "" for p in corpus])
@@ -456,14 +451,6 @@ def _index_by_day(corpus: Sequence[Paper]) -> dict[str, Array]:
     for i, p in enumerate(corpus):
         groups[p.announced or ""].append(i)
     return {day: np.array(idx, dtype=np.int64) for day, idx in groups.items()}
-
-
-def order_scores(order: Iterator[int] | Sequence[int], n: int) -> Array:
-    """Scores that reproduce a ranking: the first item gets n, the last 1, the rest 0."""
-    scores = np.zeros(n)
-    for position, index in enumerate(order):
-        scores[index] = n - position
-    return scores
 
 
 def run(

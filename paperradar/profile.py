@@ -9,14 +9,13 @@ Zhuang" are one person while "Bo Zhuang" is another.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from paperradar.errors import UsageError
 from paperradar.ids import fold
 from paperradar.models import Paper
 from paperradar.store import Store
-from paperradar.store.reader import PROFILE_KINDS, Feedback, ProfileEntry
+from paperradar.store.reader import PROFILE_KINDS, ProfileEntry
 
 # What `radar follow` and `radar mute` accept, mapped to the profile kinds in the store.
 FOLLOW_KINDS = {"author": "author", "topic": "topic", "category": "category", "keyword": "include"}
@@ -77,7 +76,6 @@ class Profile:
     disliked: tuple[Paper, ...] = ()
     saved: tuple[Paper, ...] = ()
     waiting: int = 0  # feedback whose paper is not in the store yet
-    settings: dict[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def empty(self) -> bool:
@@ -154,7 +152,3 @@ def check_value(kind: str, value: str) -> str:
     if kind in ("author", "mute-author") and not AuthorName.parse(value).surname:
         raise UsageError(f"{value!r} is not an author name")
     return value
-
-
-def describe(entry: Feedback) -> str:
-    return entry.label or entry.ref

@@ -18,7 +18,7 @@ from paperradar import embed
 from paperradar.errors import NotFoundError
 from paperradar.models import Paper
 from paperradar.profile import Profile, load
-from paperradar.rank.features import Features, Idf, counts, text_of
+from paperradar.rank.features import counts, featurize, text_of
 from paperradar.rank.score import Ranked, Training, Weights, score
 from paperradar.store import Store
 
@@ -93,13 +93,15 @@ def rank_day(
     lap("embed")
 
     raw = counts([text_of(p) for p in everyone])
-    idf = Idf.fit(raw, max_df=weights.max_df, min_df=weights.min_df)
-    rows = idf(raw)
-    feats, start = [], 0
-    for group in groups:
-        end = start + len(group)
-        feats.append(Features(list(group), rows[start:end], vectors[start:end]))
-        start = end
+    bounds = np.cumsum([0, *(len(g) for g in groups)])
+    feats, idf = featurize(
+        [
+            (g, raw[a:b], vectors[a:b])
+            for g, a, b in zip(groups, bounds[:-1], bounds[1:], strict=True)
+        ],
+        max_df=weights.max_df,
+        min_df=weights.min_df,
+    )
     lap("features")
     training = Training(
         liked=feats[1],

@@ -9,7 +9,7 @@ together.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,6 @@ from paperradar.embed import Vectors, paper_text
 from paperradar.models import Paper
 
 Matrix = Any  # scipy.sparse CSR matrix; scipy ships no type hints
-Embedder = Callable[[Sequence[Paper]], Vectors]
 
 _HASHER = HashingVectorizer(
     n_features=2**19,
@@ -62,6 +61,8 @@ class Idf:
         return cls(transformer)
 
     def __call__(self, count_rows: Matrix) -> Matrix:
+        if count_rows.shape[0] == 0:  # scikit-learn refuses empty input; a reader may have no likes
+            return sp.csr_matrix(count_rows.shape, dtype=np.float32)
         return self.transformer.transform(count_rows).astype(np.float32).tocsr()
 
 
@@ -80,39 +81,17 @@ class Features:
         rows = np.asarray(index, dtype=np.int64)
         return Features([self.papers[i] for i in rows], self.tfidf[rows], self.emb[rows])
 
-    @staticmethod
-    def concat(parts: Sequence[Features]) -> Features:
-        parts = [p for p in parts if len(p)]
-        if not parts:
-            return Features([], sp.csr_matrix((0, _HASHER.n_features), dtype=np.float32), _empty())
-        return Features(
-            [paper for part in parts for paper in part.papers],
-            sp.vstack([p.tfidf for p in parts]).tocsr(),
-            np.vstack([p.emb for p in parts]),
-        )
-
-
-def _empty() -> Vectors:
-    return np.zeros((0, 0), dtype=np.float32)
-
 
 def featurize(
-    groups: Sequence[Sequence[Paper]], embed: Embedder | None, idf: Idf | None = None
+    groups: Sequence[tuple[Sequence[Paper], Matrix, Vectors]],
+    *,
+    max_df: float = 1.0,
+    min_df: int = 1,
 ) -> tuple[list[Features], Idf]:
-    """Features for each group of papers, with idf fitted on all of them together unless given."""
-    texts = [text_of(p) for group in groups for p in group]
-    raw = counts(texts)
-    idf = idf or Idf.fit(raw)
-    rows = idf(raw)
-    everyone = [p for group in groups for p in group]
-    emb = embed(everyone) if embed is not None and everyone else np.zeros((len(everyone), 0))
-    emb = np.asarray(emb, dtype=np.float32)
-    out, start = [], 0
-    for group in groups:
-        end = start + len(group)
-        out.append(Features(list(group), rows[start:end], emb[start:end]))
-        start = end
-    return out, idf
+    """tf-idf Features for groups of (papers, raw count rows, embeddings), with one idf fitted
+    on all of them together: the day, the reader's papers and the background share a scale."""
+    idf = Idf.fit(sp.vstack([raw for _, raw, _ in groups]).tocsr(), max_df=max_df, min_df=min_df)
+    return [Features(list(papers), idf(raw), emb) for papers, raw, emb in groups], idf
 
 
 def text_rows(texts: Sequence[str], idf: Idf) -> Matrix:

@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from paperradar import embed
 from paperradar.evaluate import replace_rows
 from paperradar.models import Paper
 from paperradar.profile import Profile
-from paperradar.rank.features import Features, Idf, counts, text_of
+from paperradar.rank.features import counts, featurize, text_of
 from paperradar.rank.score import Training, Weights, score
 
 Rows = tuple[Any, np.ndarray[Any, Any]]  # (raw count rows, embeddings)
@@ -32,15 +31,10 @@ class RadarRanker:
         """Nothing to fit: features are hashed and idf is fitted per ranking."""
 
     def transform(self, papers: Sequence[Paper]) -> Rows:
-        raw = counts([text_of(p) for p in papers])
+        texts = [text_of(p) for p in papers]
         if self.embedding == "none":
-            return raw, np.zeros((len(papers), 0), dtype=np.float32)
-        backend = embed.backend(self.embedding)
-        vectors = [
-            backend.encode([text_of(p) for p in papers[i : i + 5000]])
-            for i in range(0, len(papers), 5000)
-        ]
-        return raw, np.vstack(vectors) if vectors else np.zeros((0, backend.dim), np.float32)
+            return counts(texts), np.zeros((len(papers), 0), dtype=np.float32)
+        return counts(texts), embed.backend(self.embedding).encode(texts)
 
     def select(self, rows: Rows, index: Any) -> Rows:
         return rows[0][index], rows[1][index]
@@ -67,12 +61,11 @@ class RadarRanker:
         history: tuple[Rows, Sequence[Paper]],
     ) -> np.ndarray[Any, Any]:
         groups = [candidates, history] + ([liked] if liked else [])
-        idf = Idf.fit(
-            sp.vstack([g[0][0] for g in groups]),
+        feats, idf = featurize(
+            [(papers, raw, emb) for (raw, emb), papers in groups],
             max_df=self.weights.max_df,
             min_df=self.weights.min_df,
         )
-        feats = [Features(list(g[1]), idf(g[0][0]), g[0][1]) for g in groups]
         empty = feats[0].take([])
         training = Training(
             liked=feats[2] if liked else empty,

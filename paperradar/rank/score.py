@@ -19,6 +19,7 @@ re-ordered by maximal marginal relevance so near-duplicates do not crowd it.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Sequence
@@ -108,13 +109,14 @@ def score(
     parts: dict[str, Array] = {}
     reasons: list[list[str]] = [[] for _ in range(n)]
 
-    per_topic = _topic_similarity(candidates, profile, training, weights)
+    topic_rows = text_rows(profile.topics, training.idf) if profile.topics else None
+    per_topic = _topic_similarity(candidates, topic_rows, training, weights)
     topic_sim = per_topic.max(axis=1) if per_topic is not None else None
     best_topic = [int(b) for b in per_topic.argmax(axis=1)] if per_topic is not None else []
-    liked_sim, nearest_liked = _nearest(candidates, training.liked, weights)
-    dislike_sim, nearest_disliked = _nearest(candidates, training.disliked, weights)
+    liked_sim, nearest_liked = _nearest(candidates, training.liked)
+    dislike_sim, nearest_disliked = _nearest(candidates, training.disliked)
 
-    model = _model_scores(candidates, profile, training, per_topic, weights)
+    model = _model_scores(candidates, topic_rows, training, per_topic, weights)
     if model is not None:
         parts["model"] = weights.model * _standardise(model)
     if topic_sim is not None:
@@ -190,21 +192,12 @@ def score(
 # -- parts ------------------------------------------------------------------------------------
 
 
-def _similarity(a: Features, b: Features, weights: Weights) -> Array:
-    sim = cosine(a.tfidf, b.tfidf).astype(np.float64)
-    if weights.embedding and a.emb.shape[1] and b.emb.shape[1]:
-        emb = (a.emb @ b.emb.T).astype(np.float64)
-        sim = (1 - weights.embedding) * sim + weights.embedding * emb
-    return sim
-
-
 def _topic_similarity(
-    candidates: Features, profile: Profile, training: Training, weights: Weights
+    candidates: Features, rows: Matrix | None, training: Training, weights: Weights
 ) -> Array | None:
     """Each candidate's similarity to each topic (candidates x topics)."""
-    if not profile.topics:
+    if rows is None:
         return None
-    rows = text_rows(profile.topics, training.idf)
     sim = cosine(candidates.tfidf, rows).astype(np.float64)
     emb = training.topic_emb
     if weights.embedding and emb is not None and emb.size and candidates.emb.shape[1]:
@@ -231,9 +224,8 @@ def _spread_ratio(a: Array, b: Array) -> float:
     return float(a.std()) / sb if sb > 0 else 0.0
 
 
-def _nearest(
-    candidates: Features, others: Features, weights: Weights
-) -> tuple[Array | None, list[int]]:
+def _nearest(candidates: Features, others: Features) -> tuple[Array | None, list[int]]:
+    """Each candidate's tf-idf cosine to its closest paper in ``others``, and which one."""
     if not len(others):
         return None, []
     sim = cosine(candidates.tfidf, others.tfidf).astype(np.float64)
@@ -246,7 +238,7 @@ Block = tuple[Matrix, Any, float]
 
 def _model_scores(
     candidates: Features,
-    profile: Profile,
+    rows: Matrix | None,
     training: Training,
     per_topic: Array | None,
     weights: Weights,
@@ -256,7 +248,6 @@ def _model_scores(
         positives.append((training.liked.tfidf, training.liked.emb, 1.0))
     if len(training.followed):
         positives.append((training.followed.tfidf, training.followed.emb, 0.5))
-    rows = text_rows(profile.topics, training.idf) if profile.topics else None
     topic_emb = training.topic_emb
     if rows is not None and (topic_emb is None or topic_emb.shape[0] != rows.shape[0]):
         topic_emb = np.zeros((rows.shape[0], candidates.emb.shape[1]), dtype=np.float32)
@@ -367,8 +358,6 @@ def _recency(papers: Sequence[Paper]) -> Array:
     newest = max(days) if any(days) else ""
     if not newest:
         return np.zeros(len(papers))
-    import datetime as dt
-
     top = dt.date.fromisoformat(newest[:10])
     ages = [(top - dt.date.fromisoformat(d[:10])).days if d else 30 for d in days]
     return np.array([math.exp(-age / 7) for age in ages])

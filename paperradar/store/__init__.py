@@ -9,7 +9,6 @@ narrow on purpose: a PostgreSQL backend will implement the same methods.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import sqlite3
@@ -24,7 +23,8 @@ from paperradar.errors import NotFoundError, StoreError
 from paperradar.ids import normalize_doi, parse_arxiv_id
 from paperradar.merge import COLUMNS, Row, item_row, merge
 from paperradar.models import Item, Observation, Paper
-from paperradar.store.reader import ReaderTables
+from paperradar.store.reader import CHUNK as _CHUNK
+from paperradar.store.reader import ReaderTables, now_iso
 
 DB_NAME = "radar.db"
 _SELECT = "SELECT pk, " + ", ".join(COLUMNS) + " FROM papers"
@@ -35,7 +35,6 @@ _OBSERVE = (
     "ON CONFLICT (pk, source, observed_on) DO UPDATE SET data = excluded.data "
     "WHERE data IS NOT excluded.data"
 )
-_CHUNK = 500  # rows looked up per IN (...) query
 
 
 @dataclass
@@ -390,13 +389,13 @@ class Store(ReaderTables):
                 "INSERT INTO cursors (source, key, value, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (source, key) DO UPDATE SET value = excluded.value, "
                 "updated_at = excluded.updated_at",
-                (source, key, value, _now()),
+                (source, key, value, now_iso()),
             )
 
     def start_run(self, command: str) -> int:
         with self.transaction():
             run_id = self._db.execute(
-                "INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, _now())
+                "INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, now_iso())
             ).lastrowid
         assert run_id is not None
         return run_id
@@ -407,7 +406,7 @@ class Store(ReaderTables):
         with self.transaction():
             self._db.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, counts = ?, errors = ? WHERE id = ?",
-                (_now(), status, json.dumps(counts), json.dumps(errors), run_id),
+                (now_iso(), status, json.dumps(counts), json.dumps(errors), run_id),
             )
 
     def runs(self, limit: int = 20) -> list[Run]:
@@ -547,7 +546,3 @@ def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -27,7 +27,7 @@ PROFILE_KINDS = (
     "mute-category",
 )
 FEEDBACK_KINDS = ("like", "dislike", "save", "seed")
-_CHUNK = 500
+CHUNK = 500  # keys per IN (...) query, well under SQLite's variable limit
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class ReaderTables:
                 return False
             self._db.execute(
                 "INSERT INTO profile (kind, value, data, added_at) VALUES (?, ?, ?, ?)",
-                (kind, value, json.dumps(data or {}, sort_keys=True), _now()),
+                (kind, value, json.dumps(data or {}, sort_keys=True), now_iso()),
             )
         return True
 
@@ -121,7 +121,7 @@ class ReaderTables:
                 "INSERT INTO feedback (ref, kind, pk, label, origin, added_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ref, kind) DO UPDATE SET pk = excluded.pk "
                 "WHERE pk IS NOT excluded.pk",
-                (ref, kind, pk, label, origin, _now()),
+                (ref, kind, pk, label, origin, now_iso()),
             )
         return cursor.rowcount > 0
 
@@ -186,8 +186,8 @@ class ReaderTables:
 
     def embeddings(self, model: str, pks: Sequence[int]) -> dict[int, tuple[str, bytes]]:
         found: dict[int, tuple[str, bytes]] = {}
-        for start in range(0, len(pks), _CHUNK):
-            part = list(pks[start : start + _CHUNK])
+        for start in range(0, len(pks), CHUNK):
+            part = list(pks[start : start + CHUNK])
             rows = self._db.execute(
                 f"SELECT pk, hash, vector FROM embeddings WHERE model = ? "
                 f"AND pk IN ({','.join('?' * len(part))})",
@@ -264,5 +264,6 @@ class ReaderTables:
         raise NotImplementedError  # provided by Store.transaction
 
 
-def _now() -> str:
+def now_iso() -> str:
+    """The current UTC time as the store writes it."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
