@@ -415,6 +415,8 @@ def demo(
                 "day": result.day,
                 "papers": [p.to_json() for p in result.papers],
                 "ranking": ranking,
+                "briefing": result.briefing.to_json(),
+                "written": [str(p) for p in result.written],
             }
         )
         return
@@ -431,7 +433,11 @@ def demo(
         f"\n[bold]Ranked for the sample reader[/] ({len(profile.topics)} topics, "
         f"{len(profile.liked)} liked paper; see `radar profile --home {target}`):\n"
     )
-    out.print(ranking_table(result.ranking, 15))
+    out.print(ranking_table(result.ranking, 10))
+    out.print(f"\n[bold]Today's briefing:[/] {escape(result.briefing.title)}")
+    for path in result.written:
+        out.print(f"  {path}")
+    out.print(f"[dim]Any ingested day: radar brief --home {target} --date D [--format html][/]")
 
 
 def _embed_new(store: Store) -> int:
@@ -482,3 +488,4 @@ def main(argv: list[str] | None = None) -> None:
 
 # The reader's commands register themselves on ``app``.
 from paperradar import cli_reader  # noqa: E402, F401
+from paperradar import cli_brief  # noqa: E402, F401

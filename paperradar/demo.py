@@ -2,8 +2,9 @@
 
 The sample is five consecutive days of arXiv listings (metadata is CC0) and the Hugging Face
 Daily Papers of the same days, both taken from the shared corpus by scripts/make_sample.py. The
-demo imports them into a fresh store, gives it a sample reader (three topics, one liked paper
-from an earlier day) and ranks the latest listing day for that reader.
+demo imports them into a fresh store, gives it a sample reader (two topics, LLM inference
+efficiency and RL post-training, and one liked paper from an earlier day), ranks the latest
+listing day for that reader and writes that day's briefing.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from paperradar.brief import Briefing, build, render
 from paperradar.ingest import import_file
 from paperradar.models import Paper
 from paperradar.rank import RankResult, rank_day
@@ -19,9 +21,10 @@ from paperradar.store import DB_NAME, Store
 
 SAMPLE_FILES = ("sample_arxiv.jsonl.gz", "sample_hf.jsonl.gz")
 SAMPLE_TOPICS = (
-    "efficient inference for large language models: speculative decoding, KV cache, sparsity",
-    "video generation and world models with diffusion",
-    "agents that use tools, browse or write code",
+    "efficient inference for large language models: speculative decoding, KV cache "
+    "compression, quantization, sparse attention, faster decoding",
+    "reinforcement learning post-training of language models: GRPO, RLVR, reward models, "
+    "policy optimization for reasoning",
 )
 SAMPLE_LIKE = "memory sparse attention long context"  # found by search among earlier days
 
@@ -34,6 +37,8 @@ class DemoResult:
     listing_days: int
     hf_entries: int
     ranking: RankResult
+    briefing: Briefing
+    written: tuple[Path, ...]
 
 
 def sample_paths() -> list[Path]:
@@ -58,11 +63,20 @@ def run_demo(home: Path, *, progress: bool = True, limit: int = 15) -> DemoResul
                     f"arxiv:{paper.arxiv_id}", "like", pk=paper.pk, label=paper.title, origin="demo"
                 )
                 break
+        ranking = rank_day(store, latest)
+        briefing = build(store, latest, ranking=ranking)
+        written = []
+        for fmt in ("md", "html"):
+            path = home / f"briefing.{fmt}"
+            path.write_text(render(briefing, fmt), encoding="utf-8")
+            written.append(path)
         return DemoResult(
             day=latest,
             papers=store.papers(day=latest, source="arxiv", limit=limit),
             total=store.count(),
             listing_days=len(listing_days),
             hf_entries=hf.items,
-            ranking=rank_day(store, latest),
+            ranking=ranking,
+            briefing=briefing,
+            written=tuple(written),
         )

@@ -1,0 +1,187 @@
+"""The brief stage: a day's ranking turned into the reader's briefing, kept in the store.
+
+``build`` ranks the day (or takes a ranking), selects the featured and noted papers, writes
+every part with the offline composer, and, when an LLM is configured, lets ``llm.improve``
+rewrite the parts it can ground; whatever the model gets wrong stays offline text. The result
+is saved per (day, language), so delivery and the web page read it without re-running anything.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from paperradar.brief import extract, observe
+from paperradar.brief.model import Briefing, Featured, Health, Noted, SourceBlock
+from paperradar.brief.offline import PaperText, compose, title_line
+from paperradar.brief.render import FORMATS, render
+from paperradar.brief.select import Pick, Selection, select
+from paperradar.errors import UsageError
+from paperradar.rank import RankResult, rank_day
+from paperradar.store import Store
+
+if TYPE_CHECKING:
+    from paperradar.brief.llm import LLMConfig
+
+__all__ = ["FORMATS", "LANGS", "Briefing", "build", "render"]
+LANGS = ("en", "zh")
+_POPULARITY = ("upvotes on HF", "GitHub stars", "mentions", "posts")
+
+
+def build(
+    store: Store,
+    day: str | None = None,
+    *,
+    lang: str = "en",
+    llm: LLMConfig | None = None,
+    ranking: RankResult | None = None,
+    featured: int | None = None,
+    noted: int | None = None,
+    save: bool = True,
+) -> Briefing:
+    """Write the briefing for ``day`` (the latest day when None) and keep it in the store."""
+    if lang not in LANGS:
+        raise UsageError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
+    started = time.perf_counter()
+    result = ranking or rank_day(store, day)
+    selection = select(result.ranked, featured, noted)
+    texts = {p.id: compose(p.ranked.paper, p.name) for p in (*selection.featured, *selection.noted)}
+    briefing = offline_briefing(store, result, selection, texts, lang)
+    if llm is not None:
+        from paperradar.brief.llm import improve
+
+        briefing = improve(store, briefing, selection, texts, llm)
+    briefing = replace(
+        briefing,
+        stats={**briefing.stats, "seconds": round(time.perf_counter() - started, 3)},
+    )
+    if save:
+        store.save_briefing(
+            briefing.day, lang, briefing.composer, briefing.title, _stable(briefing)
+        )
+    return briefing
+
+
+def _stable(briefing: Briefing) -> dict[str, object]:
+    data = briefing.to_json()
+    data["stats"] = {k: v for k, v in briefing.stats.items() if k != "seconds"}
+    return data
+
+
+def offline_briefing(
+    store: Store,
+    result: RankResult,
+    selection: Selection,
+    texts: dict[str, PaperText],
+    lang: str,
+) -> Briefing:
+    featured = tuple(_featured(p, texts[p.id]) for p in selection.featured)
+    noted = tuple(_noted(p, texts[p.id]) for p in selection.noted)
+    entries = [
+        observe.Entry(
+            p.id,
+            p.name,
+            p.tag,
+            p.ranked.score,
+            _short_claim(texts[p.id]),
+            p.ranked.paper,
+        )
+        for p in (*selection.featured, *selection.noted)
+    ]
+    found = observe.themes(entries, [r.paper for r in result.ranked])
+    if found and len(found[0].paper_ids) > 1 and found[0].terms:
+        found[0] = replace(
+            found[0], trend=observe.trend(found[0].terms[0], result.day, store.phrase_share)
+        )
+    title = title_line([(p.name, texts[p.id]) for p in selection.featured]) if featured else ""
+    return Briefing(
+        day=result.day,
+        lang=lang,
+        title=title or f"Nothing for you on {result.day}",
+        overview=tuple(f.overview for f in featured),
+        featured=featured,
+        noted=noted,
+        observation=observe.observation(entries, found, lang),
+        themes=tuple(found),
+        health=health(store, result.day),
+        composer="offline",
+        stats={
+            "candidates": result.candidates,
+            "ranked": len(result.ranked),
+            "muted": result.muted,
+            "selected": len(featured) + len(noted),
+        },
+    )
+
+
+def _short_claim(text: PaperText) -> str:
+    """What the observation may quote of a paper: its measured claim when short, else its
+    one-liner cut to a clause."""
+    if text.claim and len(text.claim.split()) <= 22:
+        return text.claim
+    line = extract.shorten(text.line, 22)
+    return line if len(line.split()) <= 30 else ""
+
+
+def _reasons(pick: Pick) -> tuple[str, tuple[str, ...]]:
+    """Split a paper's reasons into why it suits the reader and how popular it is."""
+    reasons = pick.ranked.reasons
+    extra = tuple(r for r in reasons if any(k in r for k in _POPULARITY))
+    why = "; ".join(r for r in reasons if r not in extra) or "popular today"
+    return why, extra
+
+
+def _featured(pick: Pick, text: PaperText) -> Featured:
+    paper = pick.ranked.paper
+    why, extra = _reasons(pick)
+    return Featured(
+        paper_id=paper.id,
+        name=pick.name,
+        tag=pick.tag,
+        headline=text.headline,
+        narrative=text.narrative,
+        takeaways=text.takeaways,
+        overview=text.overview,
+        source=SourceBlock(
+            title=extract.clean(paper.title),
+            authors=paper.authors,
+            id=paper.id,
+            doi=paper.doi,
+            links=paper.links,
+            why=why,
+            extra=extra,
+        ),
+    )
+
+
+def _noted(pick: Pick, text: PaperText) -> Noted:
+    paper = pick.ranked.paper
+    why, _ = _reasons(pick)
+    return Noted(
+        paper_id=paper.id,
+        name=pick.name,
+        tag=pick.tag,
+        title=extract.clean(paper.title),
+        line=text.line,
+        link=paper.links.get("abs"),
+        why=why,
+    )
+
+
+def health(store: Store, day: str) -> tuple[Health, ...]:
+    """Each source that reported on ``day`` or failed since: status, items and the reason."""
+    counts = store.source_counts(day)
+    lines: dict[str, Health] = {s: Health(s, "ok", n) for s, n in counts.items()}
+    for run in reversed(store.runs(limit=50)):  # oldest first, so the latest run wins
+        if not run.command.startswith("ingest ") or run.started_at[:10] < day:
+            continue
+        for source, error in run.errors.items():
+            lines[source] = Health(source, "failed", counts.get(source, 0), error)
+        for source in run.counts:
+            if source not in run.errors and source in lines:
+                lines[source] = Health(source, "ok", counts.get(source, 0))
+    return tuple(
+        h if h.items or h.status == "failed" else replace(h, status="empty")
+        for h in sorted(lines.values(), key=lambda h: h.source)
+    )

@@ -1,0 +1,128 @@
+"""The Briefing record: what a day's briefing says, independent of how it is rendered.
+
+Composers (offline, LLM) fill it; renderers (Markdown, HTML, JSON) only read it. It is frozen
+and holds no timestamps, so the same inputs give byte-identical output, which the tests check.
+``to_json`` is the stable ``--json`` schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SourceBlock:
+    """Where a featured paper comes from and why it was picked for this reader."""
+
+    title: str
+    authors: tuple[str, ...]
+    id: str
+    doi: str | None
+    links: dict[str, str | None]
+    why: str
+    extra: tuple[str, ...] = ()  # "42 upvotes on HF", "1,203 GitHub stars"
+
+
+@dataclass(frozen=True)
+class Featured:
+    paper_id: str
+    name: str
+    tag: str
+    headline: str
+    narrative: tuple[str, ...]
+    takeaways: tuple[str, ...]
+    overview: str
+    source: SourceBlock
+    composer: str = "offline"
+
+
+@dataclass(frozen=True)
+class Noted:
+    paper_id: str
+    name: str
+    tag: str
+    title: str
+    line: str
+    link: str | None
+    why: str
+    composer: str = "offline"
+
+
+@dataclass(frozen=True)
+class Theme:
+    tag: str
+    paper_ids: tuple[str, ...]
+    names: tuple[str, ...]
+    terms: tuple[str, ...] = ()
+    trend: str = ""  # "rising", "steady", "cooling" or "" when the store is too young
+
+
+@dataclass(frozen=True)
+class Health:
+    source: str
+    status: str  # "ok", "failed" or "empty"
+    items: int
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Briefing:
+    day: str
+    lang: str
+    title: str
+    overview: tuple[str, ...]
+    featured: tuple[Featured, ...]
+    noted: tuple[Noted, ...]
+    observation: str
+    themes: tuple[Theme, ...]
+    health: tuple[Health, ...]
+    composer: str = "offline"
+    stats: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def papers(self) -> list[str]:
+        return [f.paper_id for f in self.featured] + [n.paper_id for n in self.noted]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Briefing:
+        """Rebuild a stored briefing (the web archive and delivery read them back)."""
+
+        def source(d: dict[str, Any]) -> SourceBlock:
+            return SourceBlock(**{**d, "authors": tuple(d["authors"]), "extra": tuple(d["extra"])})
+
+        return cls(
+            day=data["day"],
+            lang=data["lang"],
+            title=data["title"],
+            overview=tuple(data["overview"]),
+            featured=tuple(
+                Featured(
+                    **{
+                        **f,
+                        "narrative": tuple(f["narrative"]),
+                        "takeaways": tuple(f["takeaways"]),
+                        "source": source(f["source"]),
+                    }
+                )
+                for f in data["featured"]
+            ),
+            noted=tuple(Noted(**n) for n in data["noted"]),
+            observation=data["observation"],
+            themes=tuple(
+                Theme(
+                    **{
+                        **t,
+                        "paper_ids": tuple(t["paper_ids"]),
+                        "names": tuple(t["names"]),
+                        "terms": tuple(t["terms"]),
+                    }
+                )
+                for t in data["themes"]
+            ),
+            health=tuple(Health(**h) for h in data["health"]),
+            composer=data["composer"],
+            stats=data["stats"],
+        )

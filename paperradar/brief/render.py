@@ -1,0 +1,146 @@
+"""A Briefing as Markdown, self-contained HTML (inline styles, so it survives email clients) or JSON.
+
+Renderers only read the Briefing. HTML goes through Jinja2 with autoescaping on, so a title
+holding ``<script>`` or ``&`` prints as text; nothing external is referenced, so the page reads
+the same offline and in a mail client. Fixed labels come in English and Chinese.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from paperradar.brief.model import Briefing
+from paperradar.brief.tags import localized
+
+FORMATS = ("md", "html", "json")
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "briefing": "Paper Radar",
+        "overview": "Today's Overview",
+        "featured": "Featured",
+        "takeaways": "Key takeaways",
+        "source": "Source",
+        "why": "Why you",
+        "noted": "Also Worth Noting",
+        "observation": "Today's Observation",
+        "health": "Run health",
+        "abs": "abstract",
+        "pdf": "PDF",
+        "code": "code",
+        "project": "project",
+        "ok": "OK",
+        "failed": "failed",
+        "empty": "nothing new",
+        "items": "items",
+        "composer": "Written by the {composer} composer from the papers' titles and abstracts.",
+    },
+    "zh": {
+        "briefing": "论文雷达",
+        "overview": "今日概览",
+        "featured": "精选论文",
+        "takeaways": "要点",
+        "source": "来源",
+        "why": "推荐理由",
+        "noted": "也值得关注",
+        "observation": "今日观察",
+        "health": "运行状态",
+        "abs": "摘要",
+        "pdf": "PDF",
+        "code": "代码",
+        "project": "项目主页",
+        "ok": "正常",
+        "failed": "失败",
+        "empty": "无新内容",
+        "items": "条",
+        "composer": "由 {composer} 撰写，依据论文标题与摘要。",
+    },
+}
+
+
+def labels(lang: str) -> dict[str, str]:
+    return LABELS.get(lang, LABELS["en"])
+
+
+def render(briefing: Briefing, fmt: str) -> str:
+    if fmt == "md":
+        return markdown(briefing)
+    if fmt == "html":
+        return html(briefing)
+    if fmt == "json":
+        return json.dumps(briefing.to_json(), ensure_ascii=False, indent=2) + "\n"
+    raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def _links(links: dict[str, str | None], lang: str) -> list[tuple[str, str]]:
+    words = labels(lang)
+    return [(words[k], url) for k in ("abs", "pdf", "code", "project") if (url := links.get(k))]
+
+
+def _md_escape(text: str) -> str:
+    # Keep paper text from turning into Markdown structure (a title starting with "#", "*" runs).
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("`", "\\`")
+
+
+def markdown(b: Briefing) -> str:
+    w = labels(b.lang)
+    out = [f"# {_md_escape(b.title)}", "", f"*{w['briefing']} · {b.day}*", ""]
+    out += [f"## {w['overview']}", ""]
+    out += [f"- {_md_escape(line)}" for line in b.overview]
+    out += ["", f"## {w['featured']}", ""]
+    for n, f in enumerate(b.featured, 1):
+        out += [f"### {n:02d} · {localized(f.tag, b.lang)} · {_md_escape(f.headline)}", ""]
+        out += [_md_escape(p) + "\n" for p in f.narrative]
+        out += [f"**{w['takeaways']}**", ""]
+        out += [f"- {_md_escape(t)}" for t in f.takeaways]
+        s = f.source
+        links = " · ".join(f"[{name}]({url})" for name, url in _links(s.links, b.lang))
+        authors = ", ".join(s.authors[:8]) + (" et al." if len(s.authors) > 8 else "")
+        ident = s.id + (f" · doi:{s.doi}" if s.doi and not s.id.startswith("doi:") else "")
+        out += ["", f"**{w['source']}:** {_md_escape(s.title)} — {_md_escape(authors)} ({ident}) {links}"]
+        extra = "; ".join(s.extra)
+        out += [f"*{w['why']}: {_md_escape(s.why)}{'; ' + extra if extra else ''}*", ""]
+    if b.noted:
+        out += [f"## {w['noted']}", ""]
+        for n, item in enumerate(b.noted, len(b.featured) + 1):
+            link = f" [{w['abs']}]({item.link})" if item.link else ""
+            out.append(
+                f"{n:02d}. **{_md_escape(item.title)}** `{localized(item.tag, b.lang)}` "
+                f"{_md_escape(item.line)}{link}"
+            )
+        out.append("")
+    if b.observation:
+        out += [f"## {w['observation']}", "", _md_escape(b.observation), ""]
+    if b.health:
+        out += [f"## {w['health']}", ""]
+        for h in b.health:
+            detail = f" — {h.detail}" if h.detail else ""
+            out.append(f"- {h.source}: {w.get(h.status, h.status)}, {h.items} {w['items']}{detail}")
+        out.append("")
+    out.append(f"*{w['composer'].format(composer=b.composer)}*")
+    return "\n".join(out) + "\n"
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("paperradar", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def html(b: Briefing) -> str:
+    context: dict[str, Any] = {
+        "b": b,
+        "w": labels(b.lang),
+        "tag": lambda t: localized(t, b.lang),
+        "links": lambda links: _links(links, b.lang),
+        "offset": len(b.featured),
+    }
+    return _environment().get_template("briefing.html").render(**context)
