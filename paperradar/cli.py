@@ -486,6 +486,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
 
 
-# The reader's commands register themselves on ``app``.
-from paperradar import cli_reader  # noqa: E402, F401
-from paperradar import cli_brief  # noqa: E402, F401
+# The reader's and briefing commands register themselves on ``app``.
+from paperradar import cli_brief, cli_reader  # noqa: E402, F401

@@ -44,9 +44,7 @@ def brief(
     featured: Annotated[
         int | None, typer.Option("--featured", help="Featured papers, 3–5 (default by day size).")
     ] = None,
-    noted: Annotated[
-        int | None, typer.Option("--noted", help="Worth-noting papers, 5–12.")
-    ] = None,
+    noted: Annotated[int | None, typer.Option("--noted", help="Worth-noting papers, 5–12.")] = None,
     home: Home = None,
 ) -> None:
     """Write the daily briefing: overview, featured papers with takeaways, also worth noting,

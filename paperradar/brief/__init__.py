@@ -8,7 +8,6 @@ is saved per (day, language), so delivery and the web page read it without re-ru
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -43,7 +42,6 @@ def build(
     """Write the briefing for ``day`` (the latest day when None) and keep it in the store."""
     if lang not in LANGS:
         raise UsageError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
-    started = time.perf_counter()
     result = ranking or rank_day(store, day)
     selection = select(result.ranked, featured, noted)
     texts = {p.id: compose(p.ranked.paper, p.name) for p in (*selection.featured, *selection.noted)}
@@ -52,21 +50,11 @@ def build(
         from paperradar.brief.llm import improve
 
         briefing = improve(store, briefing, selection, texts, llm)
-    briefing = replace(
-        briefing,
-        stats={**briefing.stats, "seconds": round(time.perf_counter() - started, 3)},
-    )
     if save:
         store.save_briefing(
-            briefing.day, lang, briefing.composer, briefing.title, _stable(briefing)
+            briefing.day, lang, briefing.composer, briefing.title, briefing.to_json()
         )
     return briefing
-
-
-def _stable(briefing: Briefing) -> dict[str, object]:
-    data = briefing.to_json()
-    data["stats"] = {k: v for k, v in briefing.stats.items() if k != "seconds"}
-    return data
 
 
 def offline_briefing(

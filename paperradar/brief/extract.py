@@ -29,10 +29,14 @@ ABBREVIATIONS = (
     "Dr.",
     "St.",
 )
-_SPLIT = re.compile(r"(?<=[.!?。！？])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u4e00-\u9fff$\\])|(?<=[。！？])")
+_SPLIT = re.compile(
+    r"(?<=[.!?。！？])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u4e00-\u9fff$\\])|(?<=[。！？])"
+)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
-_LATEX_CMD = re.compile(r"\\(?:emph|textbf|textit|texttt|mathrm|mathbf|text|mathcal|bm)\{([^{}]*)\}")
+_LATEX_CMD = re.compile(
+    r"\\(?:emph|textbf|textit|texttt|mathrm|mathbf|text|mathcal|bm)\{([^{}]*)\}"
+)
 _SPACES = re.compile(r"\s+")
 
 PROBLEM_CUES = (
@@ -266,7 +270,8 @@ def _end(text: str) -> str:
 
 
 _WE_LEAD = re.compile(
-    r"^(?:(?:In this (?:paper|work|study)|Here|To this end|To (?:address|tackle|solve) [^,]{1,60}),\s*)?"
+    r"^(?:(?:In this (?:paper|work|study)|Here|To this end|"
+    r"To (?:address|tackle|solve) [^,]{1,60}),\s*)?"
     r"we\b",
     re.I,
 )
@@ -311,7 +316,9 @@ _NAMED = re.compile(
 )
 
 
-_EXPANDED = re.compile(r"\b(?:propose|introduce|present)s?\s+([A-Za-z][\w-]{2,20})\s+\((?:[A-Z][\w-]*\s?){2,}")
+_EXPANDED = re.compile(
+    r"\b(?:propose|introduce|present)s?\s+([A-Za-z][\w-]{2,20})\s+\((?:[A-Z][\w-]*\s?){2,}"
+)
 
 
 # A name introduced as a benchmark or dataset is not the name of the paper's method.

@@ -69,7 +69,9 @@ class LLMConfig:
                 "(e.g. http://localhost:11434/v1 for Ollama) or set RADAR_LLM_URL"
             )
         if not name:
-            raise ConfigError("the LLM composer needs a model: pass --llm-model or set RADAR_LLM_MODEL")
+            raise ConfigError(
+                "the LLM composer needs a model: pass --llm-model or set RADAR_LLM_MODEL"
+            )
         key = os.environ.get("RADAR_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY")
         return cls(
             url.rstrip("/"), name, key, timeout or 60.0, budget if budget is not None else 40_000
@@ -172,11 +174,16 @@ class Chat:
         try:
             response = self._http.post(f"{self.config.base_url}/chat/completions", json=body)
         except httpx.TimeoutException as exc:
-            raise LLMError(f"{self.config.base_url} timed out after {self.config.timeout:g}s") from exc
+            raise LLMError(
+                f"{self.config.base_url} timed out after {self.config.timeout:g}s"
+            ) from exc
         except httpx.HTTPError as exc:
             raise LLMError(f"cannot reach {self.config.base_url}: {exc}") from exc
         if response.status_code >= 400:
-            raise LLMError(f"{self.config.base_url} answered HTTP {response.status_code}: {response.text[:200]}")
+            raise LLMError(
+                f"{self.config.base_url} answered HTTP {response.status_code}: "
+                f"{response.text[:200]}"
+            )
         try:
             data = response.json()
             text = data["choices"][0]["message"]["content"] or ""
@@ -228,8 +235,10 @@ SUMMARY_SYSTEM = """You edit the front page of a daily research briefing. The us
 JSON describing the day's selected papers (name, tag, headline, claim) and the themes they form.
 Reply with a single JSON object and nothing else:
 {{"title": "one headline line naming the day's strongest result",
- "overview": ["one bullet per featured paper, in the given order: the claim and the number that backs it"],
- "observation": "one paragraph (3 to 6 sentences) connecting several of the papers into a trend, naming them, and saying where the trend is heading"}}
+ "overview": ["one bullet per featured paper, in the given order: its claim and the
+   number that backs it"],
+ "observation": "one paragraph (3 to 6 sentences) connecting several of the papers into a
+   trend, naming them, and saying where the trend is heading"}}
 Name only papers from the input. Use only numbers that appear in the input. {language}"""
 
 
@@ -420,10 +429,14 @@ def _summary(
     facts = {
         "day": b.day,
         "featured": [
-            {"name": f.name, "tag": f.tag, "headline": texts[f.paper_id].headline,
-             "claim": texts[f.paper_id].claim or texts[f.paper_id].line}
+            {
+                "name": f.name,
+                "tag": f.tag,
+                "headline": texts[f.paper_id].headline,
+                "claim": texts[f.paper_id].claim or texts[f.paper_id].line,
+            }
             for f in b.featured
-        ],  # fmt: skip
+        ],
         "also_noted": [
             {"name": n.name, "tag": n.tag, "claim": texts[n.paper_id].line} for n in b.noted
         ],

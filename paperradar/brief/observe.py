@@ -10,6 +10,7 @@ weeks before. Everything named is in the briefing; nothing is invented.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from collections import Counter
@@ -24,19 +25,163 @@ Share = Callable[[str, str, str], tuple[int, int]]  # (phrase, first day, last d
 MIN_HISTORY = 200  # papers in the earlier window before a trend is worth stating
 _WORD = re.compile(r"[a-z][a-z0-9-]{2,}")
 STOP = set(
-    """the and for with from that this these those into over under via using based their our
-    its are was were has have had can not but also than then more most such which while when
-    where what how why all any each both other only very well new novel propose proposed
-    present presents introduce introduces approach approaches method methods model models
-    framework paper work results result show shows shown performance task tasks data large
-    language learning existing across achieve achieves state-of-the-art art state however
-    significantly significant recent problem problems use used study studies demonstrate
-    experiments extensive benchmark benchmarks way address key first one two three without
-    within between improve improves improved improvement effective efficient efficiently
-    enables enable remains remain large-scale llms llm different multiple various further
-    including often high low better without towards toward through while make makes""".split()
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "that",
+        "this",
+        "these",
+        "those",
+        "into",
+        "over",
+        "under",
+        "via",
+        "using",
+        "based",
+        "their",
+        "our",
+        "its",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "can",
+        "not",
+        "but",
+        "also",
+        "than",
+        "then",
+        "more",
+        "most",
+        "such",
+        "which",
+        "while",
+        "when",
+        "where",
+        "what",
+        "how",
+        "why",
+        "all",
+        "any",
+        "each",
+        "both",
+        "other",
+        "only",
+        "very",
+        "well",
+        "new",
+        "novel",
+        "propose",
+        "proposed",
+        "present",
+        "presents",
+        "introduce",
+        "introduces",
+        "approach",
+        "approaches",
+        "method",
+        "methods",
+        "model",
+        "models",
+        "framework",
+        "paper",
+        "work",
+        "results",
+        "result",
+        "show",
+        "shows",
+        "shown",
+        "performance",
+        "task",
+        "tasks",
+        "data",
+        "large",
+        "language",
+        "learning",
+        "existing",
+        "across",
+        "achieve",
+        "achieves",
+        "state-of-the-art",
+        "art",
+        "state",
+        "however",
+        "significantly",
+        "significant",
+        "recent",
+        "problem",
+        "problems",
+        "use",
+        "used",
+        "study",
+        "studies",
+        "demonstrate",
+        "experiments",
+        "extensive",
+        "benchmark",
+        "benchmarks",
+        "way",
+        "address",
+        "key",
+        "first",
+        "one",
+        "two",
+        "three",
+        "without",
+        "within",
+        "between",
+        "improve",
+        "improves",
+        "improved",
+        "improvement",
+        "effective",
+        "efficient",
+        "efficiently",
+        "enables",
+        "enable",
+        "remains",
+        "remain",
+        "large-scale",
+        "llms",
+        "llm",
+        "different",
+        "multiple",
+        "various",
+        "further",
+        "including",
+        "often",
+        "high",
+        "low",
+        "better",
+        "without",
+        "towards",
+        "toward",
+        "through",
+        "while",
+        "make",
+        "makes",
+    ]
 )
-NUMBER_WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
+NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+]
 
 
 @dataclass(frozen=True)
@@ -60,7 +205,11 @@ def themes(entries: Sequence[Entry], day_papers: Sequence[Paper]) -> list[Theme]
     df = _document_frequency(day_papers)
     found = []
     for tag, members in order:
-        terms = shared_terms([m.paper for m in members], df, len(day_papers)) if len(members) > 1 else ()
+        terms = (
+            shared_terms([m.paper for m in members], df, len(day_papers))
+            if len(members) > 1
+            else ()
+        )
         found.append(
             Theme(tag, tuple(m.id for m in members), tuple(m.name for m in members), terms)
         )
@@ -74,9 +223,7 @@ def _phrases(paper: Paper) -> set[str]:
         words = _WORD.findall(chunk)
         grams |= {w for w in words if w not in STOP}
         grams |= {
-            f"{a} {b}"
-            for a, b in zip(words, words[1:], strict=False)
-            if a not in STOP and b not in STOP
+            f"{a} {b}" for a, b in itertools.pairwise(words) if a not in STOP and b not in STOP
         }
     return grams
 
@@ -88,7 +235,9 @@ def _document_frequency(papers: Sequence[Paper]) -> Counter[str]:
     return df
 
 
-def shared_terms(papers: Sequence[Paper], df: Counter[str], total: int, k: int = 2) -> tuple[str, ...]:
+def shared_terms(
+    papers: Sequence[Paper], df: Counter[str], total: int, k: int = 2
+) -> tuple[str, ...]:
     """Phrases most of ``papers`` share that the rest of the day rarely uses."""
     counts: Counter[str] = Counter()
     for p in papers:
@@ -111,7 +260,7 @@ def shared_terms(papers: Sequence[Paper], df: Counter[str], total: int, k: int =
 
 
 def trend(phrase: str, day: str, share: Share) -> str:
-    """"rising", "steady", "cooling", or "" when the store holds too little history to tell."""
+    """ "rising", "steady", "cooling", or "" when the store holds too little history to tell."""
     end = dt.date.fromisoformat(day)
     recent = share(phrase, (end - dt.timedelta(days=6)).isoformat(), day)
     before = share(
@@ -151,8 +300,8 @@ def observation(entries: Sequence[Entry], found: list[Theme], lang: str = "en") 
             f"Today's picks spread over {count_word(len(found))} themes with no two on the same "
             f"problem. The strongest single result is {top.name}: {_lower_first(top.claim)}"
             if top.claim
-            else f"Today's picks spread over {count_word(len(found))} themes with no two on the same "
-            f"problem; the first of them is {top.name}."
+            else f"Today's picks spread over {count_word(len(found))} themes with no two on the "
+            f"same problem; the first of them is {top.name}."
         )
     lead = strong[0]
     members = [by_id[i] for i in lead.paper_ids]
@@ -162,7 +311,9 @@ def observation(entries: Sequence[Entry], found: list[Theme], lang: str = "en") 
         f"{count_word(len(entries))} papers in this briefing, {_join(lead.names)}."
     ]
     claims = [
-        m.claim.rstrip(".") if m.claim.startswith(m.name) else f"{m.name} — {_lower_first(m.claim).rstrip('.')}"
+        m.claim.rstrip(".")
+        if m.claim.startswith(m.name)
+        else f"{m.name} — {_lower_first(m.claim).rstrip('.')}"
         for m in members[:3]
         if m.claim
     ]

@@ -65,7 +65,12 @@ def compose(paper: Paper, name: str) -> PaperText:
     headline = _headline(claim, named, paper.title)
     summary = retell(method, 24) if method else narrative[0]
     overview = f"{name}: {summary}"
-    if claim and extract.numbers(claim) and len(claim.split()) <= 22 and claim.rstrip(".") not in summary:
+    if (
+        claim
+        and extract.numbers(claim)
+        and len(claim.split()) <= 22
+        and claim.rstrip(".") not in summary
+    ):
         overview += f" {_sentence(claim)}"
     strong = best and extract.claim_strength(best.text) >= 4 and not extract.dangling(best.text)
     line = retell(best, 26) if best and strong else summary
@@ -194,7 +199,7 @@ def title_line(texts: list[tuple[str, PaperText]]) -> str:
         name, first = texts[0]
         head = first.headline if name in first.headline else f"{name}: {first.headline}"
         return _sentence(head)
-    parts = []
+    parts: list[str] = []
     for _, name, text in claims[:2]:
         head = text.headline
         if name.lower() not in head.lower():

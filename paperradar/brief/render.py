@@ -1,4 +1,4 @@
-"""A Briefing as Markdown, self-contained HTML (inline styles, so it survives email clients) or JSON.
+"""A Briefing as Markdown, self-contained HTML (inline styles survive email clients) or JSON.
 
 Renderers only read the Briefing. HTML goes through Jinja2 with autoescaping on, so a title
 holding ``<script>`` or ``&`` prints as text; nothing external is referenced, so the page reads
@@ -100,7 +100,10 @@ def markdown(b: Briefing) -> str:
         links = " · ".join(f"[{name}]({url})" for name, url in _links(s.links, b.lang))
         authors = ", ".join(s.authors[:8]) + (" et al." if len(s.authors) > 8 else "")
         ident = s.id + (f" · doi:{s.doi}" if s.doi and not s.id.startswith("doi:") else "")
-        out += ["", f"**{w['source']}:** {_md_escape(s.title)} — {_md_escape(authors)} ({ident}) {links}"]
+        out += [
+            "",
+            f"**{w['source']}:** {_md_escape(s.title)} — {_md_escape(authors)} ({ident}) {links}",
+        ]
         extra = "; ".join(s.extra)
         out += [f"*{w['why']}: {_md_escape(s.why)}{'; ' + extra if extra else ''}*", ""]
     if b.noted:

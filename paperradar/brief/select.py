@@ -45,14 +45,15 @@ def default_counts(candidates: int) -> tuple[int, int]:
     return 5, 10
 
 
-def select(ranked: list[Ranked], featured: int | None = None, noted: int | None = None) -> Selection:
-    """Pick ``featured`` (3–5) and ``noted`` (5–12) papers in ranking order, spread over tags."""
+def select(
+    ranked: list[Ranked], featured: int | None = None, noted: int | None = None
+) -> Selection:
+    """Pick ``featured`` (3 to 5) and ``noted`` (5 to 12) papers in ranking order, spread
+    over tags."""
     want_f, want_n = default_counts(len(ranked))
     want_f = min(max(featured or want_f, 3), 5)
     want_n = min(max(noted or want_n, 5), 12)
-    picks = [
-        Pick(r, tag_of(r.paper), label(r.paper.title, r.paper.abstract)) for r in ranked[:200]
-    ]
+    picks = [Pick(r, tag_of(r.paper), label(r.paper.title, r.paper.abstract)) for r in ranked[:200]]
     chosen = _spread(
         [p for p in picks if len(p.ranked.paper.abstract) >= MIN_ABSTRACT][: want_f * 4],
         want_f,

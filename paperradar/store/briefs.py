@@ -33,6 +33,10 @@ class CachedAnswer:
     completion_tokens: int
 
 
+def _stored(row: Any) -> StoredBriefing:
+    return StoredBriefing(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
+
+
 class BriefTables:
     """Briefings, the LLM cache and day statistics; mixed into ``Store``."""
 
@@ -41,7 +45,9 @@ class BriefTables:
     def _write(self) -> Any:  # provided by Store
         raise NotImplementedError
 
-    def save_briefing(self, day: str, lang: str, composer: str, title: str, body: dict[str, Any]) -> None:
+    def save_briefing(
+        self, day: str, lang: str, composer: str, title: str, body: dict[str, Any]
+    ) -> None:
         with self._write():
             self._db.execute(
                 "INSERT INTO briefings (day, lang, composer, created_at, title, body) "
@@ -57,7 +63,7 @@ class BriefTables:
             "WHERE day = ? AND lang = ?",
             (day, lang),
         ).fetchone()
-        return StoredBriefing(*row[:5], json.loads(row[5])) if row else None
+        return _stored(row) if row else None
 
     def briefings(self, limit: int = 60) -> list[StoredBriefing]:
         """The archive, newest day first (bodies included; a briefing is a few kilobytes)."""
@@ -66,7 +72,7 @@ class BriefTables:
             "ORDER BY day DESC, lang LIMIT ?",
             (limit,),
         )
-        return [StoredBriefing(*r[:5], json.loads(r[5])) for r in rows]
+        return [_stored(r) for r in rows]
 
     def cached_answer(self, key: str) -> CachedAnswer | None:
         row = self._db.execute(
@@ -80,7 +86,14 @@ class BriefTables:
                 "INSERT OR REPLACE INTO llm_cache "
                 "(key, model, response, prompt_tokens, completion_tokens, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (key, model, answer.response, answer.prompt_tokens, answer.completion_tokens, now_iso()),
+                (
+                    key,
+                    model,
+                    answer.response,
+                    answer.prompt_tokens,
+                    answer.completion_tokens,
+                    now_iso(),
+                ),
             )
 
     def source_counts(self, day: str) -> dict[str, int]:
