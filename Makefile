@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-rank minilm clean
+.PHONY: demo test lint bench bench-rank bench-brief minilm clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ bench: $(STAMP)
 bench-rank: $(STAMP)
 	$(BIN)/python bench/rank_speed.py
 	$(BIN)/python bench/rank_eval.py
+
+bench-brief: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/brief_speed.py
+	$(BIN)/python bench/brief_tokens.py
 
 # The optional MiniLM embedding backend. torch==2.13.0 is the local CPU wheel; asking for any
 # other torch would pull gigabytes of CUDA packages from the index.
