@@ -182,8 +182,13 @@ def test_html_shows_hostile_text_as_text(tmp_path: Path) -> None:
 
 
 def test_radar_brief_command(
-    sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sample_db: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    for name in ("RADAR_LLM_URL", "OPENAI_BASE_URL", "RADAR_LLM_MODEL"):
+        monkeypatch.delenv(name, raising=False)
     shutil.copy(sample_db / DB_NAME, tmp_path / DB_NAME)
     home = str(tmp_path)
     target = tmp_path / "out" / "b.html"
