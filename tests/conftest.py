@@ -4,6 +4,7 @@ recorded responses and injects faults."""
 from __future__ import annotations
 
 import contextlib
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,8 +16,10 @@ from xml.sax.saxutils import escape
 
 import pytest
 
+from paperradar.demo import sample_paths
 from paperradar.http import Fetcher, FetchPolicy
-from paperradar.store import Store
+from paperradar.ingest import import_file
+from paperradar.store import DB_NAME, Store
 
 DATA = Path(__file__).parent / "data"
 
@@ -80,6 +83,25 @@ def replay() -> Iterator[Replay]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled real sample (5 days of arXiv + HF), imported once per test module."""
+    home = tmp_path_factory.mktemp("sample")
+    with Store.open(home) as store:
+        for path in sample_paths():
+            import_file(store, path)
+        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return home
+
+
+@pytest.fixture
+def sample(sample_db: Path, tmp_path: Path) -> Iterator[Store]:
+    """A private copy of the imported sample, so each test edits its own profile."""
+    shutil.copy(sample_db / DB_NAME, tmp_path / DB_NAME)
+    with Store.open(tmp_path) as store:
+        yield store
 
 
 @pytest.fixture

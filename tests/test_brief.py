@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,9 +11,8 @@ import pytest
 from paperradar.brief import build, extract, render
 from paperradar.brief.offline import compose
 from paperradar.brief.tags import TAGS, tag_of
-from paperradar.demo import SAMPLE_TOPICS, sample_paths
+from paperradar.demo import SAMPLE_TOPICS
 from paperradar.evaluate import load_corpus
-from paperradar.ingest import import_file
 from paperradar.models import Item, Paper
 from paperradar.store import DB_NAME, Store
 from test_cli import radar
@@ -23,27 +21,16 @@ DATA = Path(__file__).parent / "data"
 DAY = "2026-03-27"
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("brief")
-    with Store.open(home) as store:
-        for path in sample_paths():
-            import_file(store, path)
-        for topic in SAMPLE_TOPICS:
-            store.add_profile("topic", topic)
-        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return home
-
-
 @pytest.fixture
-def sample(sample_db: Path, tmp_path: Path) -> Iterator[Store]:
-    shutil.copy(sample_db / DB_NAME, tmp_path / DB_NAME)
-    with Store.open(tmp_path) as store:
-        yield store
+def reader(sample: Store) -> Store:
+    """The sample with the demo's reader: two topics."""
+    for topic in SAMPLE_TOPICS:
+        sample.add_profile("topic", topic)
+    return sample
 
 
-def test_sections_counts_and_links(sample: Store) -> None:
-    b = build(sample, DAY)
+def test_sections_counts_and_links(reader: Store) -> None:
+    b = build(reader, DAY)
     assert 3 <= len(b.featured) <= 5
     assert 5 <= len(b.noted) <= 12
     assert len(b.overview) == len(b.featured)
@@ -66,28 +53,28 @@ def test_sections_counts_and_links(sample: Store) -> None:
     names = {f.name for f in b.featured} | {n.name for n in b.noted}
     assert sum(name in b.observation for name in names) >= 2
     # Kept in the store for delivery and the web page.
-    stored = sample.briefing(DAY)
+    stored = reader.briefing(DAY)
     assert stored is not None and stored.title == b.title
     assert json.loads(render(b, "json"))["featured"][0]["paper_id"] == b.featured[0].paper_id
 
 
-def test_tags_spread_across_featured(sample: Store) -> None:
-    b = build(sample, DAY, save=False)
+def test_tags_spread_across_featured(reader: Store) -> None:
+    b = build(reader, DAY, save=False)
     tags = [f.tag for f in b.featured]
     assert max(tags.count(t) for t in tags) <= 2
     known = {t.name for t in TAGS} | {"Research"}
     assert {f.tag for f in b.featured} | {n.tag for n in b.noted} <= known
 
 
-def test_offline_composer_is_deterministic(sample: Store) -> None:
-    first = build(sample, DAY, save=False)
-    second = build(sample, DAY, save=False)
+def test_offline_composer_is_deterministic(reader: Store) -> None:
+    first = build(reader, DAY, save=False)
+    second = build(reader, DAY, save=False)
     for fmt in ("md", "html", "json"):
         assert render(first, fmt) == render(second, fmt)
 
 
-def test_chinese_labels_keep_english_sentences(sample: Store) -> None:
-    b = build(sample, DAY, lang="zh", save=False)
+def test_chinese_labels_keep_english_sentences(reader: Store) -> None:
+    b = build(reader, DAY, lang="zh", save=False)
     md = render(b, "md")
     assert "今日概览" in md and "今日观察" in md and "Today's Overview" not in md
     assert b.featured[0].narrative[0] in md
@@ -190,6 +177,9 @@ def test_radar_brief_command(
     for name in ("RADAR_LLM_URL", "OPENAI_BASE_URL", "RADAR_LLM_MODEL"):
         monkeypatch.delenv(name, raising=False)
     shutil.copy(sample_db / DB_NAME, tmp_path / DB_NAME)
+    with Store.open(tmp_path) as store:
+        for topic in SAMPLE_TOPICS:
+            store.add_profile("topic", topic)
     home = str(tmp_path)
     target = tmp_path / "out" / "b.html"
     code, _, err = radar(capsys, "brief", "--home", home, "--format", "html", "-o", str(target))

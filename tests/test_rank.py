@@ -3,40 +3,14 @@
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from paperradar.demo import sample_paths
 from paperradar.embed import embed_papers
-from paperradar.ingest import import_file
 from paperradar.models import Item
 from paperradar.rank import Weights, rank_day
 from paperradar.rank.score import Ranked
-from paperradar.store import DB_NAME, Store
+from paperradar.store import Store
 
 DAY = "2026-03-27"
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("sample")
-    with Store.open(home) as store:
-        for path in sample_paths():
-            import_file(store, path)
-    return home
-
-
-@pytest.fixture
-def sample(sample_db: Path, tmp_path: Path) -> Iterator[Store]:
-    """A private copy of the imported sample, so each test edits its own profile."""
-    with Store.open(sample_db) as store:
-        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    shutil.copy(sample_db / DB_NAME, tmp_path / DB_NAME)
-    with Store.open(tmp_path) as store:
-        yield store
 
 
 def ids(ranked: list[Ranked]) -> list[str]:

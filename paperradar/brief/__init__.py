@@ -18,6 +18,7 @@ from paperradar.brief.render import FORMATS, render
 from paperradar.brief.select import Pick, Selection, select
 from paperradar.errors import UsageError
 from paperradar.rank import RankResult, rank_day
+from paperradar.rank.score import popularity_reasons
 from paperradar.store import Store
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "LANGS", "Briefing", "build", "render"]
 LANGS = ("en", "zh")
-_POPULARITY = ("upvotes on HF", "GitHub stars", "mentions", "posts")
 
 
 def build(
@@ -114,9 +114,8 @@ def _short_claim(text: PaperText) -> str:
 
 def _reasons(pick: Pick) -> tuple[str, tuple[str, ...]]:
     """Split a paper's reasons into why it suits the reader and how popular it is."""
-    reasons = pick.ranked.reasons
-    extra = tuple(r for r in reasons if any(k in r for k in _POPULARITY))
-    why = "; ".join(r for r in reasons if r not in extra) or "popular today"
+    extra = tuple(popularity_reasons(pick.ranked.paper))
+    why = "; ".join(r for r in pick.ranked.reasons if r not in extra) or "popular today"
     return why, extra
 
 

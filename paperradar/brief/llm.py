@@ -27,6 +27,7 @@ from paperradar.brief.model import Briefing, Featured, Noted
 from paperradar.brief.offline import PaperText
 from paperradar.brief.select import Selection
 from paperradar.errors import ConfigError, RadarError
+from paperradar.models import Paper
 from paperradar.store import Store
 from paperradar.store.briefs import CachedAnswer
 
@@ -259,7 +260,7 @@ def improve(
     known = Known(briefing, sources)
     try:
         featured = tuple(
-            _featured(chat, f, sources[f.paper_id], known, briefing.lang) for f in briefing.featured
+            _featured(chat, f, papers[f.paper_id], known, briefing.lang) for f in briefing.featured
         )
         noted = _noted(chat, briefing.noted, papers, sources, known, briefing.lang)
         title, overview, observation = _summary(chat, briefing, texts, sources, known)
@@ -285,21 +286,19 @@ def improve(
     )
 
 
-@dataclass(frozen=True)
 class Known:
     """What generated text may mention: the briefing's papers, their names and their words."""
 
-    briefing: Briefing
-    sources: dict[str, str]
+    def __init__(self, briefing: Briefing, sources: dict[str, str]) -> None:
+        self.everything = "\n".join(sources.values())
+        self.names = {f.name for f in briefing.featured} | {n.name for n in briefing.noted}
+        self.ids = set(briefing.papers())
 
-    def names_ok(self, sentence: str, source: str) -> bool:
-        everything = source + " " + " ".join(self.sources.values())
-        names = {f.name for f in self.briefing.featured} | {n.name for n in self.briefing.noted}
-        ids = set(self.briefing.papers())
+    def names_ok(self, sentence: str) -> bool:
         for token in _NAME_LIKE.findall(sentence):
-            if token not in everything and token not in names:
+            if token not in self.everything and token not in self.names:
                 return False
-        return all(i in ids for i in _ARXIV_ID.findall(sentence))
+        return all(i in self.ids for i in _ARXIV_ID.findall(sentence))
 
 
 def grounded(sentence: str, source: str, known: Known) -> bool:
@@ -309,7 +308,7 @@ def grounded(sentence: str, source: str, known: Known) -> bool:
         return False
     if _URL.search(sentence):
         return False
-    return known.names_ok(sentence, source)
+    return known.names_ok(sentence)
 
 
 def _checked(
@@ -345,13 +344,13 @@ def _str_list(value: Any, low: int, high: int) -> bool:
     )
 
 
-def _featured(chat: Chat, f: Featured, source: str, known: Known, lang: str) -> Featured:
-    title, _, abstract = source.partition("\n")
+def _featured(chat: Chat, f: Featured, paper: Paper, known: Known, lang: str) -> Featured:
+    source = f"{paper.title}\n{paper.abstract}"
     user = json.dumps(
         {
             "id": f.paper_id,
-            "title": title,
-            "abstract": extract.clean(abstract)[:ABSTRACT_CHARS],
+            "title": paper.title,
+            "abstract": extract.clean(paper.abstract)[:ABSTRACT_CHARS],
             "why_it_was_picked": f.source.why,
         },
         ensure_ascii=False,
@@ -382,7 +381,7 @@ def _sentences(parts: list[str]) -> list[str]:
 def _noted(
     chat: Chat,
     noted: tuple[Noted, ...],
-    papers: dict[str, Any],
+    papers: dict[str, Paper],
     sources: dict[str, str],
     known: Known,
     lang: str,
@@ -458,22 +457,20 @@ def _summary(
     answer = chat.ask(system, json.dumps(facts, ensure_ascii=False), 900, valid)
     if answer is None:
         return b.title, b.overview, b.observation
-    everything = "\n".join(sources.values())
+    everything = known.everything
     usage = chat.usage
     title = answer["title"].strip()
     if not title or not grounded(title, everything, known):
         usage.replaced += 1 if title else 0
         title = b.title
-    overview = tuple(
-        line.strip() if grounded(line, sources[f.paper_id], known) else _count(usage, b.overview[i])
-        for i, (line, f) in enumerate(zip(answer["overview"], b.featured, strict=True))
-    )
+    overview = []
+    for line, f, fallback in zip(answer["overview"], b.featured, b.overview, strict=True):
+        if grounded(line, sources[f.paper_id], known):
+            overview.append(line.strip())
+        else:
+            usage.replaced += 1
+            overview.append(fallback)
     kept = [s for s in extract.split(answer["observation"]) if grounded(s, everything, known)]
     usage.replaced += len(extract.split(answer["observation"])) - len(kept)
     observation = " ".join(kept) if len(kept) >= 2 else b.observation
-    return title, overview, observation
-
-
-def _count(usage: Usage, fallback: str) -> str:
-    usage.replaced += 1
-    return fallback
+    return title, tuple(overview), observation

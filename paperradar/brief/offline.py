@@ -100,6 +100,7 @@ _SUBJECTLESS = {
     *_PARTICIPLES.values(), "is", "are", "remains", "performs", "generalizes", "scales",
     "speeds", "requires", "uses", "runs", "gives",
 }  # fmt: skip
+_OPENS_BARE = set(_PARTICIPLES) | _SUBJECTLESS
 _OBSERVE = re.compile(r"\bthe authors (?:observe|report|see|measure|obtain|find)\b", re.I)
 _CLAUSE_SPLIT = re.compile(
     r";|,\s(?:while|and|whereas|with|which|including|but)\s|\s(?:where|while|whereas)\s|"
@@ -114,9 +115,8 @@ def _clause(sentence: Sentence, name: str | None) -> str:
     parts = [p.strip(" ,") for p in _CLAUSE_SPLIT.split(text) if p and p.strip(" ,")]
     if not parts:
         return ""
-    subjectless = set(_PARTICIPLES) | _SUBJECTLESS
     if not name:  # a clause that lost its subject cannot be given the paper's name
-        parts = [p for p in parts if p.split()[0].lower() not in subjectless] or parts[:1]
+        parts = [p for p in parts if p.split()[0].lower() not in _OPENS_BARE] or parts[:1]
     best = max(parts, key=lambda p: (extract.claim_strength(p), -parts.index(p)))
     if best is parts[0] and extract.dangling(text):
         return ""  # "It reaches 9%": the "it" is in a sentence the briefing does not show

@@ -412,11 +412,19 @@ def _explain(
             reasons[i].append("like the papers you liked")
         if fits and len(training.followed) and not reasons[i]:
             reasons[i].append("like your followed authors' papers")
-        hf = paper.source_data("hf-daily")
-        if hf.get("upvotes"):
-            reasons[i].append(f"{hf['upvotes']} upvotes on HF")
-        if hf.get("github_stars"):
-            reasons[i].append(f"{hf['github_stars']} GitHub stars")
+        reasons[i].extend(popularity_reasons(paper))
+
+
+def popularity_reasons(paper: Paper) -> list[str]:
+    """How popular a paper is, in words ("42 upvotes on HF"); the briefing shows these apart
+    from the reasons that concern the reader."""
+    hf = paper.source_data("hf-daily")
+    found = []
+    if hf.get("upvotes"):
+        found.append(f"{hf['upvotes']} upvotes on HF")
+    if hf.get("github_stars"):
+        found.append(f"{hf['github_stars']} GitHub stars")
+    return found
 
 
 def _explain_dislikes(
