@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-rank bench-brief minilm clean
+.PHONY: demo test lint browser bench bench-rank bench-brief bench-web minilm clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check paperradar tests bench scripts
 	$(BIN)/mypy
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium through its ChromeDriver. Installed here when
+# missing (as root, or through sudo); RADAR_SKIP_BROWSER=1 skips both this and those tests.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@if [ "$$RADAR_SKIP_BROWSER" = 1 ] || { command -v chromium && command -v chromedriver; } >/dev/null; then :; \
+	else echo "Installing chromium and chromium-driver (Debian packages) for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
@@ -34,6 +42,10 @@ bench-brief: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/brief_speed.py
 	$(BIN)/python bench/brief_tokens.py
+
+bench-web: $(STAMP)
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/web_speed.py
 
 # The optional MiniLM embedding backend. torch==2.13.0 is the local CPU wheel; asking for any
 # other torch would pull gigabytes of CUDA packages from the index.

@@ -487,4 +487,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # The reader's and briefing commands register themselves on ``app``.
-from paperradar import cli_brief, cli_reader  # noqa: E402, F401
+from paperradar import cli_brief, cli_reader, cli_web  # noqa: E402, F401

@@ -85,3 +85,40 @@ class Briefing:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Briefing:
+        """The Briefing back from ``to_json`` (the archive in the store keeps that form)."""
+
+        def source(s: dict[str, Any]) -> SourceBlock:
+            return SourceBlock(**{**s, "authors": tuple(s["authors"]), "extra": tuple(s["extra"])})
+
+        def featured(f: dict[str, Any]) -> Featured:
+            return Featured(
+                **{
+                    **f,
+                    "narrative": tuple(f["narrative"]),
+                    "takeaways": tuple(f["takeaways"]),
+                    "source": source(f["source"]),
+                }
+            )
+
+        def theme(t: dict[str, Any]) -> Theme:
+            return Theme(
+                tag=t["tag"],
+                paper_ids=tuple(t["paper_ids"]),
+                names=tuple(t["names"]),
+                terms=tuple(t.get("terms", ())),
+                trend=t.get("trend", ""),
+            )
+
+        return cls(
+            **{
+                **data,
+                "overview": tuple(data["overview"]),
+                "featured": tuple(featured(f) for f in data["featured"]),
+                "noted": tuple(Noted(**n) for n in data["noted"]),
+                "themes": tuple(theme(t) for t in data["themes"]),
+                "health": tuple(Health(**h) for h in data["health"]),
+            }
+        )

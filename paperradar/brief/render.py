@@ -139,11 +139,15 @@ def _environment() -> jinja2.Environment:
 
 
 def html(b: Briefing) -> str:
-    context: dict[str, Any] = {
+    return _environment().get_template("briefing.html").render(**html_context(b))
+
+
+def html_context(b: Briefing) -> dict[str, Any]:
+    """What ``briefing_body.html`` needs; the web page includes that template in its own."""
+    return {
         "b": b,
         "w": labels(b.lang),
         "tag": lambda t: localized(t, b.lang),
         "links": lambda links: _links(links, b.lang),
         "offset": len(b.featured),
     }
-    return _environment().get_template("briefing.html").render(**context)

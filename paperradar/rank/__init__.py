@@ -67,9 +67,13 @@ def rank_day(
     candidates = store.papers(day=day)
     if not candidates:
         raise NotFoundError(f"no papers seen on {day}; `radar papers --days` lists the days")
+    if store.setting("popularity", "on") == "off":
+        weights = weights.with_changes(popularity=0.0)
     seen = {p.pk for p in candidates}
-    liked = [p for p in (*profile.liked, *profile.saved) if p.pk not in seen]
-    disliked = [p for p in profile.disliked if p.pk not in seen]
+    # Feedback on today's own papers trains too: a like on the page lifts the paper and its
+    # neighbours in the next ranking (the scorer keeps a paper from explaining itself).
+    liked = list({p.pk: p for p in (*profile.liked, *profile.saved)}.values())
+    disliked = list(profile.disliked)
     followed = _followed_history(store, profile, day, seen | {p.pk for p in liked})
     taken = seen | {p.pk for p in (*liked, *disliked, *followed)}
     sample = [

@@ -156,7 +156,9 @@ def score(
             category[i] = 1.0
             reasons[i].append(f"in your category {cats[0]}")
         if weights.coauthor and liked_authors and not author[i]:
-            shared = [a for a in paper.authors if _author_key(a) in liked_authors]
+            shared = [
+                a for a in paper.authors if liked_authors.get(_author_key(a), paper.id) != paper.id
+            ]
             if shared:
                 coauthor[i] = min(len(shared), 3) / 3
                 source = liked_authors[_author_key(shared[0])]
@@ -229,6 +231,12 @@ def _nearest(candidates: Features, others: Features) -> tuple[Array | None, list
     if not len(others):
         return None, []
     sim = cosine(candidates.tfidf, others.tfidf).astype(np.float64)
+    # A paper the reader gave feedback on is also a candidate; it must not match itself.
+    own = (
+        np.array([p.pk for p in candidates.papers])[:, None]
+        == np.array([p.pk for p in others.papers])[None, :]
+    )
+    sim[own] = 0.0
     best = sim.argmax(axis=1)
     return sim.max(axis=1), [int(b) for b in best]
 
@@ -399,7 +407,12 @@ def _explain(
     model = parts.get("model")
     liked = training.liked.papers
     close = _standout(liked_sim) if liked_sim is not None else None
+    own = {p.pk: "you liked it" for p in profile.liked}
+    own.update({p.pk: "you saved it" for p in profile.saved})
+    own.update({p.pk: "you disliked it" for p in profile.disliked})
     for i, paper in enumerate(papers):
+        if paper.pk in own:
+            reasons[i].insert(0, own[paper.pk])
         fits = model is not None and model[i] > 1.0
         if topic is not None and topic[i] > 1.0:
             reasons[i].append(f"matches topic '{_short(profile.topics[best_topic[i]])}'")
@@ -412,7 +425,8 @@ def _explain(
             reasons[i].append("like the papers you liked")
         if fits and len(training.followed) and not reasons[i]:
             reasons[i].append("like your followed authors' papers")
-        reasons[i].extend(popularity_reasons(paper))
+        if "popularity" in parts:
+            reasons[i].extend(popularity_reasons(paper))
 
 
 def popularity_reasons(paper: Paper) -> list[str]:

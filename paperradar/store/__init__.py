@@ -24,6 +24,7 @@ from paperradar.ids import normalize_doi, parse_arxiv_id
 from paperradar.merge import COLUMNS, Row, item_row, merge
 from paperradar.models import Item, Observation, Paper
 from paperradar.store.briefs import BriefTables
+from paperradar.store.browse import BrowseTables
 from paperradar.store.reader import CHUNK as _CHUNK
 from paperradar.store.reader import ReaderTables, now_iso
 
@@ -73,7 +74,7 @@ class Run:
     errors: dict[str, str]
 
 
-class Store(ReaderTables, BriefTables):
+class Store(ReaderTables, BriefTables, BrowseTables):
     """A paper store in ``home``/radar.db; use as a context manager or call ``close``."""
 
     def __init__(self, path: Path) -> None:

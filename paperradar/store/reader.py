@@ -9,6 +9,7 @@ a seed from a BibTeX file can name a paper that arrives next week.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -107,6 +108,34 @@ class ReaderTables:
             feedback = self._db.execute("DELETE FROM feedback").rowcount
         return entries, feedback
 
+    # -- settings -----------------------------------------------------------------------------
+
+    def setting(self, key: str, default: str = "") -> str:
+        row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._write():
+            self._db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def reader_state(self) -> str:
+        """A digest of everything reader-side a ranking depends on (profile, feedback,
+        settings): equal digests mean an earlier ranking of the same papers still holds."""
+        digest = hashlib.blake2b(digest_size=12)
+        for sql in (
+            "SELECT kind, value FROM profile ORDER BY kind, value",
+            "SELECT ref, kind, pk FROM feedback ORDER BY ref, kind",
+            "SELECT key, value FROM settings ORDER BY key",
+        ):
+            for row in self._db.execute(sql):
+                digest.update(repr(row).encode())
+            digest.update(b"|")
+        return digest.hexdigest()
+
     # -- feedback -----------------------------------------------------------------------------
 
     def set_feedback(
@@ -143,6 +172,8 @@ class ReaderTables:
         """Point waiting feedback at papers that have arrived since; returns how many."""
         waiting = self._db.execute("SELECT ref, kind FROM feedback WHERE pk IS NULL").fetchall()
         resolved = 0
+        if not waiting:  # the common case: no write lock taken just to find nothing
+            return 0
         with self._write():
             for ref, kind in waiting:
                 pk = self.pk_of_ref(ref)

@@ -1,0 +1,330 @@
+"""What the radar page keeps between requests: one store connection per thread, the day's
+ranking as cards, and the embedding index for "nearest papers" and semantic search.
+
+Ranking a 1,000-paper day takes a second or two, far too long for a page view, so a ranking is
+computed once and kept with a digest of everything it depends on (the profile, feedback,
+settings and the day's size). A request whose digest still matches reuses it; feedback sets off
+a re-rank in a background thread so the next page view finds it ready. Only the store is
+shared with the other stages: the page never writes anything a command would not.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from paperradar import embed
+from paperradar.brief.tags import tag_of
+from paperradar.ids import fold
+from paperradar.models import Paper
+from paperradar.profile import AuthorName, Profile
+from paperradar.rank import RankResult, rank_day
+from paperradar.store import Store
+
+BADGES = {"hf-daily": "HF"}  # anything arxiv-* is "arXiv"; journals and posts come later
+JOURNALS = ("openalex", "crossref", "semantic-scholar")
+POSTS = ("bluesky", "mastodon", "rss", "x")
+SOURCE_FILTERS = {"arxiv": "arXiv", "hf": "HF", "journal": "Journal", "posts": "Posts"}
+KEPT_DAYS = 8  # rankings kept in memory
+KEPT_TAGS = 50_000
+INDEX_CHECK = 30.0  # seconds between checks for newly embedded papers
+
+
+@dataclass(frozen=True)
+class Card:
+    """One ranked paper as the page shows it; built once per ranking, shared by every view."""
+
+    rank: int
+    paper: Paper
+    score: float
+    reasons: tuple[str, ...]
+    followed: frozenset[str]  # the paper's author names that the reader follows
+    badges: tuple[str, ...]
+    organisation: str | None
+    upvotes: int
+    stars: int
+    comments: int
+
+    # Folding text costs ~50 µs a paper; only the filters that need it pay for it, once.
+    @cached_property
+    def text(self) -> str:
+        """Folded title and abstract, for the keyword filter."""
+        return fold(f"{self.paper.title} {self.paper.abstract}")
+
+    @cached_property
+    def people(self) -> tuple[frozenset[str], ...]:
+        """Each author's folded name words, for the author filter."""
+        return tuple(frozenset(fold(a).split()) for a in self.paper.authors)
+
+
+def card(rank: int, paper: Paper, score: float, reasons: tuple[str, ...], profile: Profile) -> Card:
+    hf = paper.source_data("hf-daily")
+    followed: frozenset[str] = frozenset()
+    if profile.followed_author(paper.authors):
+        followed = frozenset(n for n in paper.authors if profile.followed_author((n,)))
+    return Card(
+        rank=rank,
+        paper=paper,
+        score=score,
+        reasons=reasons,
+        followed=followed,
+        badges=badges(paper),
+        organisation=hf.get("organization"),
+        upvotes=int(hf.get("upvotes") or 0),
+        stars=int(hf.get("github_stars") or 0),
+        comments=int(hf.get("comments") or 0),
+    )
+
+
+def badges(paper: Paper) -> tuple[str, ...]:
+    found: list[str] = []
+    for obs in paper.observations:
+        if obs.source.startswith("arxiv"):
+            label = "arXiv"
+        elif obs.source in JOURNALS:
+            label = "Journal"
+        elif obs.source in POSTS:
+            label = "Posts"
+        else:
+            label = BADGES.get(obs.source, obs.source)
+        if label not in found:
+            found.append(label)
+    if paper.arxiv_id and "arXiv" not in found:
+        found.insert(0, "arXiv")
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The page's filters; empty fields filter nothing."""
+
+    author: str = ""
+    category: str = ""
+    source: str = ""
+    followed: bool = False
+    keyword: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.author or self.category or self.source or self.followed or self.keyword)
+
+    def params(self) -> dict[str, str]:
+        """The filters as query parameters (for links that keep them)."""
+        found = {
+            "author": self.author,
+            "category": self.category,
+            "source": self.source,
+            "q": self.keyword,
+            "followed": "1" if self.followed else "",
+        }
+        return {k: v for k, v in found.items() if v}
+
+    def matcher(self) -> _Matcher:
+        return _Matcher(self)
+
+
+class _Matcher:
+    """The filters compiled once per request, then applied to each card."""
+
+    def __init__(self, f: Filters) -> None:
+        self.f = f
+        self.author = frozenset(fold(f.author).split())
+        self.person = AuthorName.parse(f.author) if len(f.author.split()) > 1 else None
+        self.words = fold(f.keyword).split()
+        self.category = f.category.strip()
+        self.source = SOURCE_FILTERS.get(f.source.strip().lower(), f.source.strip())
+
+    def __call__(self, c: Card) -> bool:
+        f = self.f
+        if f.followed and not c.followed:
+            return False
+        if self.category and not any(
+            cat == self.category or cat.startswith(self.category + ".")
+            for cat in c.paper.categories
+        ):
+            return False
+        if self.source and self.source not in c.badges:
+            return False
+        if self.words and not all(w in c.text for w in self.words):
+            return False
+        return not self.author or self._author(c)
+
+    def _author(self, c: Card) -> bool:
+        # Whole words of one author ("xu" is not "Xue"), or a name with initials ("B. Zhuang").
+        if any(self.author <= words for words in c.people):
+            return True
+        person = self.person
+        return person is not None and any(
+            person.matches(AuthorName.parse(name)) for name in c.paper.authors
+        )
+
+
+@dataclass
+class DayRanking:
+    day: str
+    digest: str
+    cards: list[Card]
+    candidates: int
+    muted: int
+    seconds: float
+    result: RankResult = field(repr=False)
+
+    def page(
+        self, filters: Filters, *, offset: int = 0, limit: int = 20, exclude: Iterable[int] = ()
+    ) -> tuple[list[Card], int]:
+        """``limit`` cards after ``offset`` that pass the filters and are not in ``exclude``,
+        and how many pass in all."""
+        skip = set(exclude)
+        keep = filters.matcher()
+        passing = [c for c in self.cards if keep(c) and c.paper.pk not in skip]
+        return passing[offset : offset + limit], len(passing)
+
+
+class Radar:
+    """The web app's state over one home directory."""
+
+    def __init__(self, home: Path, *, embedding: str = embed.DEFAULT) -> None:
+        self.home = home
+        self.embedding = embedding
+        self._local = threading.local()
+        self._rankings: OrderedDict[str, DayRanking] = OrderedDict()
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._index: tuple[int, np.ndarray, np.ndarray] | None = None
+        self._index_checked = 0.0
+        self._stores: list[Store] = []
+        self._tags: dict[int, str] = {}
+
+    def tag(self, paper: Paper) -> str:
+        """The paper's briefing tag, remembered: finding it reads the whole abstract (~1 ms),
+        so it is worked out only for the cards a page actually shows."""
+        found = self._tags.get(paper.pk)
+        if found is None:
+            if len(self._tags) >= KEPT_TAGS:
+                self._tags.clear()
+            found = self._tags[paper.pk] = tag_of(paper)
+        return found
+
+    def store(self) -> Store:
+        """This thread's connection (SQLite connections are not shared across threads)."""
+        store: Store | None = getattr(self._local, "store", None)
+        if store is None:
+            store = Store.open(self.home)
+            self._local.store = store
+            with self._guard:
+                self._stores.append(store)
+        return store
+
+    def close(self) -> None:
+        with self._guard:
+            for store in self._stores:
+                store.close()
+            self._stores.clear()
+
+    # -- rankings -----------------------------------------------------------------------------
+
+    def ranking(self, day: str, store: Store | None = None) -> DayRanking:
+        """The day's ranking, recomputed only when the reader's state or the day changed."""
+        store = store or self.store()
+        digest = f"{store.reader_state()}:{store.day_size(day)}"
+        found = self._rankings.get(day)
+        if found is not None and found.digest == digest:
+            return found
+        with self._lock(day):
+            found = self._rankings.get(day)
+            if found is not None and found.digest == digest:
+                return found
+            result = rank_day(store, day, embedding=self.embedding)
+            cards = [
+                card(n, r.paper, r.score, r.reasons, result.profile)
+                for n, r in enumerate(result.ranked, 1)
+            ]
+            ranking = DayRanking(
+                day=day,
+                digest=digest,
+                cards=cards,
+                candidates=result.candidates,
+                muted=result.muted,
+                seconds=round(sum(result.timings.values()), 2),
+                result=result,
+            )
+            with self._guard:
+                self._rankings[day] = ranking
+                self._rankings.move_to_end(day)
+                while len(self._rankings) > KEPT_DAYS:
+                    self._rankings.popitem(last=False)
+            return ranking
+
+    def ranked_days(self) -> list[str]:
+        with self._guard:
+            return list(self._rankings)
+
+    def rerank_soon(self, day: str | None) -> None:
+        """Recompute a day's ranking in the background (after feedback changed the reader)."""
+        if day is None or day not in self._rankings:
+            return
+        threading.Thread(target=self._rerank, args=(day,), daemon=True).start()
+
+    def _rerank(self, day: str) -> None:
+        try:
+            with Store.open(self.home) as store:
+                self.ranking(day, store)
+        except Exception:  # a background warm-up must never take the server down
+            return
+
+    def _lock(self, day: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(day, threading.Lock())
+
+    # -- embeddings ---------------------------------------------------------------------------
+
+    def nearest(
+        self, vector: np.ndarray, k: int, exclude: Sequence[int] = ()
+    ) -> list[tuple[int, float]]:
+        """The ``k`` stored papers closest to ``vector`` (cosine), best first."""
+        pks, matrix = self._vectors()
+        if not len(pks):
+            return []
+        sims = matrix @ vector.astype(np.float32)
+        skip = np.isin(pks, np.asarray(exclude, dtype=np.int64))
+        sims[skip] = -np.inf
+        top = min(k, int((~skip).sum()))
+        if top <= 0:
+            return []
+        best = np.argpartition(-sims, top - 1)[:top]
+        best = best[np.argsort(-sims[best])]
+        return [(int(pks[i]), float(sims[i])) for i in best]
+
+    def embedded(self) -> int:
+        return len(self._vectors()[0])
+
+    def paper_vector(self, paper: Paper) -> np.ndarray:
+        vectors, stats = embed.embed_papers(self.store(), [paper], self.embedding)
+        if stats.computed:
+            self._index_checked = 0.0  # the store has a vector the index lacks
+        return np.asarray(vectors[0], dtype=np.float32)
+
+    def text_vector(self, text: str) -> np.ndarray:
+        return np.asarray(embed.backend(self.embedding).encode([text])[0], dtype=np.float32)
+
+    def _vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        # Counting 100k stored vectors reads the whole table (~40 ms), so the index is checked
+        # for new vectors at most every INDEX_CHECK seconds; `radar embed` shows up after that.
+        index = self._index
+        now = time.monotonic()
+        if index is None or now - self._index_checked > INDEX_CHECK:
+            store = self.store()
+            count = store.embedding_count(self.embedding)
+            self._index_checked = now
+            if index is None or index[0] != count:
+                pks, matrix = store.all_embeddings(self.embedding)
+                index = (count, pks, matrix)
+                self._index = index
+        return index[1], index[2]
