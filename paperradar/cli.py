@@ -438,6 +438,7 @@ def demo(
     for path in result.written:
         out.print(f"  {path}")
     out.print(f"[dim]Any ingested day: radar brief --home {target} --date D [--format html][/]")
+    out.print(f"In the browser: radar serve --home {target}  (then open http://localhost:8000/)")
 
 
 def _embed_new(store: Store) -> int:
