@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from paperradar.brief import build
+from paperradar.brief.model import Briefing
 from paperradar.errors import NotFoundError, UsageError
 from paperradar.models import Paper
 from paperradar.profile import FOLLOW_KINDS, MUTE_KINDS, check_value, load
@@ -87,6 +89,16 @@ def _changed(radar: Radar, paper: Paper | None = None) -> None:
     for day in radar.ranked_days():
         if not days or day in days:
             radar.rerank_soon(day)
+
+
+def briefing(radar: Radar, day: str, lang: str) -> Briefing:
+    """The day's stored briefing; when the day has none yet, the offline one is written from the
+    page's ranking and kept, exactly as `radar brief --date DAY` would."""
+    store = radar.store()
+    stored = store.briefing(day, lang)
+    if stored is not None:
+        return Briefing.from_json(stored.body)
+    return build(store, day, lang=lang, ranking=radar.ranking(day).result)
 
 
 def profile(radar: Radar) -> dict[str, Any]:

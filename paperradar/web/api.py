@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from paperradar.brief import build
 from paperradar.models import Paper
 from paperradar.rank import latest_day
 from paperradar.web import actions
@@ -196,11 +195,7 @@ def briefings(request: Request) -> list[dict[str, Any]]:
 
 @router.get("/briefings/{day}", summary="One day's briefing (written offline if missing)")
 def briefing(request: Request, day: str, lang: Literal["en", "zh"] = "en") -> dict[str, Any]:
-    radar = radar_of(request)
-    stored = radar.store().briefing(day, lang)
-    if stored is not None:
-        return stored.body
-    return build(radar.store(), day, lang=lang, ranking=radar.ranking(day).result).to_json()
+    return actions.briefing(radar_of(request), day, lang).to_json()
 
 
 @router.get("/profile", summary="Followed, muted, liked, disliked, saved, and settings")

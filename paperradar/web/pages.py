@@ -19,8 +19,6 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperradar import __version__
-from paperradar.brief import build
-from paperradar.brief.model import Briefing
 from paperradar.brief.render import html_context
 from paperradar.brief.tags import TAGS
 from paperradar.errors import NotFoundError, UsageError
@@ -138,7 +136,7 @@ def today(
         more=shown < total,
         filters=filters,
         state=state,
-        categories=_categories(ranking),
+        categories=ranking.categories if ranking else [],
         chips=chips(filters, "/", day=day),
     )
 
@@ -179,16 +177,6 @@ def chips(filters: Filters, path: str, **keep: str) -> list[tuple[str, str]]:
     return found
 
 
-def _categories(ranking: DayRanking | None) -> list[tuple[str, int]]:
-    if ranking is None:
-        return []
-    counts: dict[str, int] = {}
-    for c in ranking.cards:
-        if c.paper.primary_category:
-            counts[c.paper.primary_category] = counts.get(c.paper.primary_category, 0) + 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:30]
-
-
 @router.get("/briefing", response_class=HTMLResponse)
 def briefing(
     request: Request,
@@ -202,13 +190,9 @@ def briefing(
         day = day or (archive[0].day if archive else latest_day(store))
     except NotFoundError as exc:
         return render(request, "empty.html", message=str(exc), nav="briefing")
-    stored = store.briefing(day, lang)
-    if stored is not None:
-        b = Briefing.from_json(stored.body)
-    else:
-        # No briefing written for the day yet: write the offline one from the page's ranking
-        # and keep it, exactly as `radar brief --date DAY` would.
-        b = build(store, day, lang=lang, ranking=radar.ranking(day).result)
+    known = any(entry.day == day and entry.lang == lang for entry in archive)
+    b = actions.briefing(radar, day, lang)
+    if not known:  # just written: the archive gains it
         archive = store.briefings(limit=90)
     days: dict[str, list[str]] = {}
     for entry in archive:

@@ -176,6 +176,15 @@ class DayRanking:
     seconds: float
     result: RankResult = field(repr=False)
 
+    @cached_property
+    def categories(self) -> list[tuple[str, int]]:
+        """The day's primary categories with their counts, most common first (for the filter)."""
+        counts: dict[str, int] = {}
+        for c in self.cards:
+            if c.paper.primary_category:
+                counts[c.paper.primary_category] = counts.get(c.paper.primary_category, 0) + 1
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:30]
+
     def page(
         self, filters: Filters, *, offset: int = 0, limit: int = 20, exclude: Iterable[int] = ()
     ) -> tuple[list[Card], int]:
