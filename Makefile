@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint browser bench bench-rank bench-brief bench-web minilm clean
+.PHONY: demo test lint browser bench bench-rank bench-brief bench-web bench-link minilm clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ bench-brief: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/brief_speed.py
 	$(BIN)/python bench/brief_tokens.py
+
+bench-link: $(STAMP)
+	$(BIN)/python bench/link_eval.py
 
 bench-web: $(STAMP)
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk >/dev/null; }

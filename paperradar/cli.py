@@ -125,138 +125,6 @@ def init(home: Home = None) -> None:
 
 
 @app.command()
-def ingest(
-    source: Annotated[str, typer.Argument(help="arxiv, arxiv-api, arxiv-oai or hf-daily.")],
-    date: Annotated[str | None, typer.Option("--date", help="Day to fetch (YYYY-MM-DD).")] = None,
-    from_file: Annotated[
-        Path | None, typer.Option("--from", help="Parse this saved response instead of fetching.")
-    ] = None,
-    category: Annotated[
-        list[str] | None, typer.Option("--category", "-c", help="arXiv category (repeatable).")
-    ] = None,
-    query: Annotated[str | None, typer.Option("--query", help="arxiv-api search query.")] = None,
-    ids: Annotated[list[str] | None, typer.Option("--id", help="arXiv id (repeatable).")] = None,
-    since: Annotated[
-        str | None, typer.Option("--since", help="arxiv-oai: harvest from this date on.")
-    ] = None,
-    oai_set: Annotated[str | None, typer.Option("--set", help="arxiv-oai set, e.g. cs.")] = None,
-    oai_format: Annotated[
-        str, typer.Option("--format", help="arxiv-oai: arXiv or arXivRaw.")
-    ] = "arXiv",
-    max_results: Annotated[
-        int | None, typer.Option("--max", help="arxiv-api: at most this many results.")
-    ] = None,
-    base_url: Annotated[
-        str | None, typer.Option("--base-url", help="Fetch from this URL instead of the service.")
-    ] = None,
-    as_json: AsJson = False,
-    home: Home = None,
-) -> None:
-    """Fetch one source (or parse a saved response with --from) into the store."""
-    from paperradar.ingest import ingest_fetch, ingest_file
-    from paperradar.sources import FetchRequest, get
-
-    get(source)  # fail fast on an unknown source name
-    day = parse_day(date)
-    if from_file is not None and not from_file.is_file():
-        raise UsageError(f"{from_file}: no such file")
-    with open_store(home) as store:
-        if from_file is not None:
-            result = ingest_file(store, source, from_file)
-        else:
-            from paperradar.http import Fetcher
-
-            fields: dict[str, Any] = {
-                "day": day,
-                "query": query,
-                "ids": tuple(ids or ()),
-                "since": str(parse_day(since)) if since else None,
-                "oai_set": oai_set,
-                "metadata_format": oai_format,
-                "max_results": max_results,
-                "base_url": base_url,
-            }
-            if category:
-                fields["categories"] = tuple(category)
-            with Fetcher() as fetcher, err.status(f"Fetching {source}…") as status:
-
-                def on_page(result: Any) -> None:
-                    status.update(f"Fetching {source}… {result.pages} pages, {result.items} papers")
-
-                result = ingest_fetch(
-                    store, source, fetcher, FetchRequest(**fields), on_page=on_page
-                )
-        embedded = _embed_new(store) if result.stats.inserted + result.stats.updated else 0
-    counts = {
-        "source": source,
-        "embedded": embedded,
-        "pages": result.pages,
-        "items": result.items,
-        **result.stats.as_dict(),
-    }
-    if as_json:
-        emit_json(counts)
-    else:
-        s = result.stats
-        out.print(
-            f"{source}: {result.items} items → {s.inserted} new, {s.updated} updated, "
-            f"{s.unchanged} unchanged papers; {s.observations} new observations."
-        )
-    if result.changed == 0:
-        raise NothingNew(f"{source}: nothing new")
-
-
-@app.command("import")
-def import_(
-    file: Annotated[Path, typer.Argument(help="JSON lines, plain or .gz.")],
-    as_json: AsJson = False,
-    home: Home = None,
-) -> None:
-    """Bulk-import arXiv's metadata snapshot, a listing corpus, HF dumps or our own export."""
-    from paperradar.ingest import import_file
-
-    if not file.is_file():
-        raise UsageError(f"{file}: no such file")
-    total = file.stat().st_size
-    with (
-        open_store(home) as store,
-        Progress(
-            TextColumn("[bold]importing"),
-            BarColumn(),
-            DownloadColumn(),
-            TextColumn("{task.fields[papers]} papers"),
-            TimeRemainingColumn(),
-            console=err,
-            disable=as_json or not err.is_terminal,
-        ) as progress,
-    ):
-        task = progress.add_task("import", total=total, papers=0)
-        seen = 0
-
-        def on_progress(position: int, stats: Any) -> None:
-            nonlocal seen
-            seen += stats.inserted + stats.updated + stats.unchanged
-            progress.update(task, completed=position, papers=seen)
-
-        result = import_file(store, file, on_progress=on_progress)
-        progress.update(task, completed=total)
-    s = result.stats
-    if as_json:
-        emit_json({"file": str(file), "items": result.items, **s.as_dict()})
-    else:
-        out.print(
-            f"{file}: {result.items} records → {s.inserted} new, {s.updated} updated, "
-            f"{s.unchanged} unchanged papers."
-        )
-        if s.inserted + s.updated:
-            # A bulk import can be millions of papers: embedding them is a separate, resumable
-            # step rather than a surprise hour at the end of the import.
-            err.print("[dim]Embed them with `radar embed` (ranking embeds what it needs).[/]")
-    if result.changed == 0:
-        raise NothingNew("nothing new")
-
-
-@app.command()
 def papers(
     date: Annotated[str | None, typer.Option("--date", help="Papers seen on this day.")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
@@ -441,6 +309,56 @@ def demo(
     out.print(f"In the browser: radar serve --home {target}  (then open http://localhost:8000/)")
 
 
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="JSON lines, plain or .gz.")],
+    as_json: AsJson = False,
+    home: Home = None,
+) -> None:
+    """Bulk-import arXiv's metadata snapshot, a listing corpus, HF dumps or our own export."""
+    from paperradar.ingest import import_file
+
+    if not file.is_file():
+        raise UsageError(f"{file}: no such file")
+    total = file.stat().st_size
+    with (
+        open_store(home) as store,
+        Progress(
+            TextColumn("[bold]importing"),
+            BarColumn(),
+            DownloadColumn(),
+            TextColumn("{task.fields[papers]} papers"),
+            TimeRemainingColumn(),
+            console=err,
+            disable=as_json or not err.is_terminal,
+        ) as progress,
+    ):
+        task = progress.add_task("import", total=total, papers=0)
+        seen = 0
+
+        def on_progress(position: int, stats: Any) -> None:
+            nonlocal seen
+            seen += stats.inserted + stats.updated + stats.unchanged
+            progress.update(task, completed=position, papers=seen)
+
+        result = import_file(store, file, on_progress=on_progress)
+        progress.update(task, completed=total)
+    s = result.stats
+    if as_json:
+        emit_json({"file": str(file), "items": result.items, **s.as_dict()})
+    else:
+        out.print(
+            f"{file}: {result.items} records → {s.inserted} new, {s.updated} updated, "
+            f"{s.unchanged} unchanged papers."
+        )
+        if s.inserted + s.updated:
+            # A bulk import can be millions of papers: embedding them is a separate, resumable
+            # step rather than a surprise hour at the end of the import.
+            err.print("[dim]Embed them with `radar embed` (ranking embeds what it needs).[/]")
+    if result.changed == 0:
+        raise NothingNew("nothing new")
+
+
 def _embed_new(store: Store) -> int:
     """Embed what an ingest brought in, so ranking finds the vectors ready. A failure here is
     reported but does not undo the ingest: ranking embeds whatever is still missing."""
@@ -488,4 +406,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # The reader's and briefing commands register themselves on ``app``.
-from paperradar import cli_brief, cli_reader, cli_web  # noqa: E402, F401
+from paperradar import cli_brief, cli_ingest, cli_reader, cli_social, cli_web  # noqa: E402, F401

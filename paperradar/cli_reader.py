@@ -30,7 +30,13 @@ from paperradar.store.reader import paper_ref
 if TYPE_CHECKING:  # the ranker pulls numpy and scikit-learn; import it only when ranking
     from paperradar.rank import RankResult
 
-Kind = Annotated[str, typer.Argument(help="author, topic, category or keyword.")]
+Kind = Annotated[
+    str,
+    typer.Argument(
+        help="author, topic, category or keyword; to follow: also person (a Bluesky handle, "
+        "@user@instance or x:@handle) or feed (an RSS/Atom URL)."
+    ),
+]
 Value = Annotated[str, typer.Argument(help="The name, topic text, category or keyword.")]
 
 
@@ -50,7 +56,8 @@ def follow(
     ] = None,
     home: Home = None,
 ) -> None:
-    """Follow an author, a topic (free text), an arXiv category, or a must-include keyword."""
+    """Follow an author, a topic (free text), an arXiv category, a must-include keyword, a
+    person (their posts) or a feed (a blog)."""
     from paperradar.profile import FOLLOW_KINDS, check_value
 
     stored = _kind(kind, FOLLOW_KINDS, "follow")

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -25,6 +26,10 @@ DEFAULT_HOST_DELAYS: Mapping[str, float] = {
     "export.arxiv.org": 3.0,  # arXiv API terms: no more than one request every three seconds
     "rss.arxiv.org": 1.0,
     "huggingface.co": 0.5,
+    "api.openalex.org": 0.2,  # 10 requests/s in the polite pool; stay well under
+    "api.crossref.org": 0.5,  # the public pool allows 5/s; concurrency 1
+    "api.semanticscholar.org": 1.1,  # 1 request/s for keyed clients, shared pool otherwise
+    "public.api.bsky.app": 0.5,
 }
 USER_AGENT = f"paper-radar/{__version__} (personal research radar; python-httpx)"
 
@@ -83,25 +88,53 @@ class Fetcher:
     def delay_for(self, host: str) -> float:
         return self.policy.host_delays.get(host, self.policy.default_delay)
 
-    def get(self, url: str, params: Mapping[str, str | int] | None = None) -> bytes:
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> bytes:
         """The body of a successful GET, or ``FetchError`` once retries are exhausted."""
+        return self.request("GET", url, params, headers=headers)
+
+    def post_json(
+        self,
+        url: str,
+        body: Any,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> bytes:
+        """POST a JSON body (Semantic Scholar's list recommendations), same politeness."""
+        return self.request("POST", url, params, headers=headers, json_body=body)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        json_body: Any = None,
+    ) -> bytes:
         host = urlsplit(url).hostname or ""
         with self._guard:
             lock = self._host_locks.setdefault(host, threading.Lock())
+        call = _Call(method, url, params, dict(headers or {}), json_body)
         # Holding the host lock across the retries keeps every call to one host in single file.
         with lock:
-            return self._get_with_retries(url, host, params)
+            return self._with_retries(call, host)
 
-    def _get_with_retries(
-        self, url: str, host: str, params: Mapping[str, str | int] | None
-    ) -> bytes:
+    def _with_retries(self, call: _Call, host: str) -> bytes:
+        url = call.url
         attempt = 0
         while True:
             self._wait_turn(host)
             wait: float | None = None
             status: int | None = None
             try:
-                code, body, retry_after = self._once(url, params)
+                code, body, retry_after = self._once(call)
             except httpx.TimeoutException as exc:
                 problem = f"timed out after {self.policy.timeout:g} s ({type(exc).__name__})"
             except httpx.TransportError as exc:
@@ -138,11 +171,12 @@ class Fetcher:
                 self._sleep(remaining)
         self._last_call[host] = self._clock()
 
-    def _once(
-        self, url: str, params: Mapping[str, str | int] | None
-    ) -> tuple[int, bytes, float | None]:
+    def _once(self, call: _Call) -> tuple[int, bytes, float | None]:
         self.requests_made += 1
-        with self._client.stream("GET", url, params=params) as response:
+        url = call.url
+        with self._client.stream(
+            call.method, url, params=call.params, headers=call.headers, json=call.json_body
+        ) as response:
             if response.status_code >= 400:
                 response.read()
                 return (
@@ -165,6 +199,15 @@ class Fetcher:
     def _too_big(self, url: str) -> FetchError:
         limit = self.policy.max_bytes / (1024 * 1024)
         return FetchError(f"{url}: response larger than {limit:g} MB; refused", url=url)
+
+
+@dataclass(frozen=True)
+class _Call:
+    method: str
+    url: str
+    params: Mapping[str, str | int] | None
+    headers: dict[str, str]
+    json_body: Any
 
 
 def parse_retry_after(value: str | None) -> float | None:

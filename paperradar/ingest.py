@@ -14,8 +14,8 @@ from pathlib import Path
 
 from paperradar.errors import ParseError, RadarError, UsageError
 from paperradar.http import Fetcher
-from paperradar.models import Item
-from paperradar.sources import FetchRequest, get
+from paperradar.models import Item, Post
+from paperradar.sources import FetchRequest, Record, get
 from paperradar.sources import snapshot as snapshot_source
 from paperradar.store import Store, UpsertStats
 
@@ -28,10 +28,12 @@ class IngestResult:
     pages: int = 0
     items: int = 0
     stats: UpsertStats = field(default_factory=UpsertStats)
+    errors: list[str] = field(default_factory=list)  # parts that failed while the rest went on
 
     @property
     def changed(self) -> int:
-        return self.stats.inserted + self.stats.updated + self.stats.observations
+        s = self.stats
+        return s.inserted + s.updated + s.observations + s.posts_inserted + s.posts_updated
 
 
 def ingest_file(
@@ -75,6 +77,9 @@ def ingest_fetch(
 
     def work(result: IngestResult) -> None:
         for page in module.fetch(fetcher, request):
+            if page.error is not None:
+                result.errors.append(page.error)
+                continue
             items = (
                 page.items
                 if page.items is not None
@@ -89,9 +94,14 @@ def ingest_fetch(
     return _recorded(store, source, work)
 
 
-def _store_page(store: Store, items: Iterable[Item], result: IngestResult) -> None:
-    batch = list(items)
-    result.stats.add(store.upsert(batch))
+def _store_page(store: Store, records: Iterable[Record], result: IngestResult) -> None:
+    batch = list(records)
+    papers = [r for r in batch if isinstance(r, Item)]
+    posts = [r for r in batch if isinstance(r, Post)]
+    if papers:
+        result.stats.add(store.upsert(papers))
+    if posts:
+        result.stats.add(store.upsert_posts(posts))
     result.items += len(batch)
     result.pages += 1
 
@@ -104,7 +114,12 @@ def _recorded(store: Store, source: str, work: Callable[[IngestResult], None]) -
     except RadarError as exc:
         store.finish_run(run_id, "failed", {source: _counts(result)}, {source: str(exc)})
         raise
-    store.finish_run(run_id, "ok", {source: _counts(result)}, {})
+    if result.errors:
+        store.finish_run(
+            run_id, "partial", {source: _counts(result)}, {source: "; ".join(result.errors)}
+        )
+    else:
+        store.finish_run(run_id, "ok", {source: _counts(result)}, {})
     return result
 
 

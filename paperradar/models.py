@@ -119,3 +119,56 @@ class Paper:
                 for o in sorted(self.observations, key=lambda o: (o.observed_on, o.source))
             ],
         }
+
+
+@dataclass(frozen=True)
+class Post:
+    """A researcher's post or a blog entry: what people say, as opposed to what they publish.
+
+    ``uid`` is the source's own id (an at:// URI, a status URL, a tweet id, a feed entry id), so
+    re-reading a timeline updates counts instead of adding the post twice. ``author`` is the
+    stable handle (``@user@instance``, ``handle.bsky.social``, ``x:@user``) or, for blogs, the feed
+    URL; ``text`` is plain text, ``html`` the sanitised full text a blog entry carried.
+    """
+
+    source: str
+    uid: str
+    kind: str  # "post" or "blog"
+    author: str
+    text: str
+    author_name: str = ""
+    title: str = ""
+    url: str | None = None
+    posted_at: str | None = None  # ISO timestamp, UTC
+    html: str = ""
+    links: tuple[str, ...] = ()  # every URL the post links to, unshortened where the source says
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    feed: str = ""  # the blog's or timeline's own name
+
+    @property
+    def day(self) -> str | None:
+        return self.posted_at[:10] if self.posted_at else None
+
+
+@dataclass(frozen=True)
+class Buzz:
+    """Who has been talking about a paper: distinct people (most-liked first) and reach."""
+
+    people: tuple[str, ...] = ()  # display names
+    handles: tuple[str, ...] = ()  # the same people's handles (or feed URLs), in that order
+    posts: int = 0
+    likes: int = 0
+    reposts: int = 0
+    blogs: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "people": list(self.people),
+            "handles": list(self.handles),
+            "posts": self.posts,
+            "likes": self.likes,
+            "reposts": self.reposts,
+            "blogs": self.blogs,
+        }

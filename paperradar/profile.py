@@ -18,7 +18,14 @@ from paperradar.store import Store
 from paperradar.store.reader import PROFILE_KINDS, ProfileEntry
 
 # What `radar follow` and `radar mute` accept, mapped to the profile kinds in the store.
-FOLLOW_KINDS = {"author": "author", "topic": "topic", "category": "category", "keyword": "include"}
+FOLLOW_KINDS = {
+    "author": "author",
+    "topic": "topic",
+    "category": "category",
+    "keyword": "include",
+    "person": "person",
+    "feed": "feed",
+}
 MUTE_KINDS = {"author": "mute-author", "keyword": "mute-keyword", "category": "mute-category"}
 _CATEGORY = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
 
@@ -72,6 +79,7 @@ class Profile:
     mute_keywords: tuple[str, ...] = ()
     mute_authors: tuple[AuthorName, ...] = ()
     mute_categories: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()  # social handles and feed URLs whose posts the reader follows
     liked: tuple[Paper, ...] = ()
     disliked: tuple[Paper, ...] = ()
     saved: tuple[Paper, ...] = ()
@@ -133,6 +141,7 @@ def load(store: Store) -> Profile:
         mute_keywords=values["mute-keyword"],
         mute_authors=tuple(AuthorName.parse(v) for v in values["mute-author"]),
         mute_categories=values["mute-category"],
+        people=values["person"] + values["feed"],
         liked=tuple(p for p in of("like", "seed") if p not in disliked),
         disliked=disliked,
         saved=of("save"),
@@ -151,4 +160,30 @@ def check_value(kind: str, value: str) -> str:
         )
     if kind in ("author", "mute-author") and not AuthorName.parse(value).surname:
         raise UsageError(f"{value!r} is not an author name")
+    if kind == "feed" and not re.match(r"^https?://[^\s/]+\.[^\s]+$", value):
+        raise UsageError(f"{value!r} is not a feed URL (write it like https://example.org/feed)")
+    if kind == "person":
+        return check_person(value)
     return value
+
+
+def check_person(value: str) -> str:
+    """A social account as posts name their author: ``handle.bsky.social``, ``@user@instance``
+    or ``x:@handle``; a bsky.app or Mastodon profile URL is turned into that form."""
+    value = value.strip()
+    if m := re.match(r"^https?://bsky\.app/profile/([^/\s]+)/?$", value):
+        value = m.group(1)
+    elif m := re.match(r"^https?://([^/\s]+)/@([\w.]+)/?$", value):
+        value = f"@{m.group(2)}@{m.group(1)}"
+    elif m := re.match(r"^https?://(?:www\.)?(?:x|twitter)\.com/(\w+)/?$", value):
+        value = f"x:@{m.group(1)}"
+    if re.match(r"^@?[\w.]+@[\w.-]+\.\w+$", value):
+        return "@" + value.lstrip("@").lower()
+    if re.match(r"^x:@?\w{1,15}$", value, re.IGNORECASE):
+        return "x:@" + value[2:].lstrip("@").lower()
+    if re.match(r"^@?[a-z0-9-]+(\.[a-z0-9-]+)+$", value, re.IGNORECASE):
+        return value.lstrip("@").lower()
+    raise UsageError(
+        f"{value!r} is not a social account; write a Bluesky handle (name.bsky.social), "
+        "@user@instance for Mastodon, or x:@handle"
+    )

@@ -33,6 +33,8 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     at: float
+    body: bytes = b""
+    method: str = "GET"
 
 
 @dataclass
@@ -52,10 +54,16 @@ def replay() -> Iterator[Replay]:
     state = Replay(base="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.do_GET(self.rfile.read(length), "POST")
+
+        def do_GET(self, body: bytes = b"", method: str = "GET") -> None:
             parts = urlsplit(self.path)
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-            state.requests.append(Request(parts.path, query, dict(self.headers), time.monotonic()))
+            state.requests.append(
+                Request(parts.path, query, dict(self.headers), time.monotonic(), body, method)
+            )
             route = state.routes.get(parts.path)
             if route is None:
                 status, headers, body = 404, {}, b"not found"

@@ -8,17 +8,18 @@ is saved per (day, language), so delivery and the web page read it without re-ru
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from paperradar.brief import extract, observe
-from paperradar.brief.model import Briefing, Featured, Health, Noted, SourceBlock
+from paperradar.brief.model import Briefing, Featured, Health, Noted, PostLine, SourceBlock
 from paperradar.brief.offline import PaperText, compose, title_line
 from paperradar.brief.render import FORMATS, render
 from paperradar.brief.select import Pick, Selection, select
 from paperradar.errors import UsageError
 from paperradar.rank import RankResult, rank_day
-from paperradar.rank.score import popularity_reasons
+from paperradar.rank.signals import popularity_reasons
 from paperradar.store import Store
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ def offline_briefing(
         observation=observe.observation(entries, found, lang),
         themes=tuple(found),
         health=health(store, result.day),
+        people=people_posts(store, result.profile.people, result.day),
         composer="offline",
         stats={
             "candidates": result.candidates,
@@ -114,7 +116,7 @@ def _short_claim(text: PaperText) -> str:
 
 def _reasons(pick: Pick) -> tuple[str, tuple[str, ...]]:
     """Split a paper's reasons into why it suits the reader and how popular it is."""
-    extra = tuple(popularity_reasons(pick.ranked.paper))
+    extra = tuple(popularity_reasons(pick.ranked.paper, pick.ranked.buzz))
     why = "; ".join(r for r in pick.ranked.reasons if r not in extra) or "popular today"
     return why, extra
 
@@ -158,7 +160,7 @@ def _noted(pick: Pick, text: PaperText) -> Noted:
 
 def health(store: Store, day: str) -> tuple[Health, ...]:
     """Each source that reported on ``day`` or failed since: status, items and the reason."""
-    counts = store.source_counts(day)
+    counts = {**store.source_counts(day), **store.post_counts(day)}
     lines: dict[str, Health] = {s: Health(s, "ok", n) for s, n in counts.items()}
     for run in reversed(store.runs(limit=50)):  # oldest first, so the latest run wins
         if not run.command.startswith("ingest ") or run.started_at[:10] < day:
@@ -172,3 +174,42 @@ def health(store: Store, day: str) -> tuple[Health, ...]:
         h if h.items or h.status == "failed" else replace(h, status="empty")
         for h in sorted(lines.values(), key=lambda h: h.source)
     )
+
+
+PEOPLE_SHOWN = 10
+
+
+def people_posts(store: Store, people: tuple[str, ...], day: str) -> tuple[PostLine, ...]:
+    """Followed people's posts of ``day`` and the day before, newest first, each with the
+    papers it links to (a post that links none is shown all the same)."""
+    if not people or not store.post_count():
+        return ()
+    since = str(dt.date.fromisoformat(day) - dt.timedelta(days=1))
+    found = store.posts(since=since, until=day, authors=people, limit=PEOPLE_SHOWN)
+    ids = store.paper_refs_by_pk(sorted({pk for s in found for pk in s.paper_pks}))
+    lines = []
+    for stored in found:
+        post = stored.post
+        text = post.title if post.kind == "blog" and post.title else post.text
+        lines.append(
+            PostLine(
+                author=post.author,
+                name=post.author_name or post.feed or post.author,
+                text=_cut(" ".join(text.split()), 50),
+                url=post.url if (post.url or "").startswith(("https://", "http://")) else None,
+                posted_at=post.posted_at,
+                source=post.source,
+                papers=tuple(_public_id(ids[pk]) for pk in stored.paper_pks if pk in ids),
+            )
+        )
+    return tuple(lines)
+
+
+def _cut(text: str, words: int) -> str:
+    parts = text.split(" ")
+    return text if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+def _public_id(ref: str) -> str:
+    # arxiv:ID is shown as the bare id, the way papers are named everywhere else.
+    return ref.removeprefix("arxiv:")

@@ -67,6 +67,19 @@ class Health:
 
 
 @dataclass(frozen=True)
+class PostLine:
+    """A post from somebody the reader follows, for "From people you follow"."""
+
+    author: str  # handle or feed URL
+    name: str  # how the author calls themself (or the blog's name)
+    text: str  # the post, cut to a few sentences
+    url: str | None
+    posted_at: str | None
+    source: str
+    papers: tuple[str, ...] = ()  # ids of the papers it links to, when any
+
+
+@dataclass(frozen=True)
 class Briefing:
     day: str
     lang: str
@@ -77,6 +90,7 @@ class Briefing:
     observation: str
     themes: tuple[Theme, ...]
     health: tuple[Health, ...]
+    people: tuple[PostLine, ...] = ()
     composer: str = "offline"
     stats: dict[str, Any] = field(default_factory=dict, hash=False)
 
@@ -120,5 +134,8 @@ class Briefing:
                 "noted": tuple(Noted(**n) for n in data["noted"]),
                 "themes": tuple(theme(t) for t in data["themes"]),
                 "health": tuple(Health(**h) for h in data["health"]),
+                "people": tuple(
+                    PostLine(**{**p, "papers": tuple(p["papers"])}) for p in data.get("people", ())
+                ),
             }
         )

@@ -28,6 +28,8 @@ LABELS: dict[str, dict[str, str]] = {
         "noted": "Also Worth Noting",
         "observation": "Today's Observation",
         "health": "Run health",
+        "people": "From people you follow",
+        "on": "on",
         "abs": "abstract",
         "pdf": "PDF",
         "code": "code",
@@ -48,6 +50,8 @@ LABELS: dict[str, dict[str, str]] = {
         "noted": "也值得关注",
         "observation": "今日观察",
         "health": "运行状态",
+        "people": "关注的人在说什么",
+        "on": "关于",
         "abs": "摘要",
         "pdf": "PDF",
         "code": "代码",
@@ -117,6 +121,13 @@ def markdown(b: Briefing) -> str:
         out.append("")
     if b.observation:
         out += [f"## {w['observation']}", "", _md_escape(b.observation), ""]
+    if b.people:
+        out += [f"## {w['people']}", ""]
+        for post in b.people:
+            about = f" ({w['on']} {', '.join(post.papers)})" if post.papers else ""
+            link = f" [↗]({post.url})" if post.url else ""
+            out.append(f"- **{_md_escape(post.name)}**: {_md_escape(post.text)}{about}{link}")
+        out.append("")
     if b.health:
         out += [f"## {w['health']}", ""]
         for h in b.health:

@@ -115,7 +115,8 @@ def rank_day(
         idf=idf,
         topic_emb=topic_emb,
     )
-    ranked = score(feats[0], profile, training, weights)
+    buzz = store.buzz([p.pk for p in candidates], until=day) if store.post_count() else {}
+    ranked = score(feats[0], profile, training, weights, buzz)
     lap("score")
     return RankResult(
         day=day,

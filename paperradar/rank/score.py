@@ -11,7 +11,9 @@ mean the same thing on a quiet day and a busy one:
 - ``topic``: the best cosine similarity to a followed topic (tf-idf and embedding, averaged).
 - ``author`` / ``category``: a followed author on the paper, a followed category.
 - ``dislike``: closeness to a disliked paper, subtracted.
-- ``popularity`` (HF upvotes, GitHub stars, post mentions) and ``recency``, both tunable.
+- ``people``: somebody the reader follows posted about the paper.
+- ``popularity`` (HF upvotes, GitHub stars, buzz: distinct people posting about it, their
+  likes and reposts) and ``recency``, both tunable.
 
 Muted papers are dropped, must-include papers are pinned on top, and the head of the list is
 re-ordered by maximal marginal relevance so near-duplicates do not crowd it.
@@ -22,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,8 +32,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
-from paperradar.models import Paper
+from paperradar.models import Buzz, Paper
 from paperradar.profile import AuthorName, Profile
+from paperradar.rank import signals
 from paperradar.rank.features import Features, Idf, Matrix, cosine, text_rows
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
@@ -48,6 +51,7 @@ class Weights:
     model: float = 1.0
     topic: float = 0.6
     author: float = 2.5
+    people: float = 1.0  # a person the reader follows posted about it
     coauthor: float = 1.0  # shares authors with papers the reader liked
     category: float = 0.3
     dislike: float = 0.6
@@ -75,6 +79,7 @@ class Ranked:
     score: float
     reasons: tuple[str, ...]
     parts: dict[str, float] = field(default_factory=dict, hash=False)
+    buzz: Buzz | None = field(default=None, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -83,6 +88,7 @@ class Ranked:
             "score": round(self.score, 4),
             "reasons": list(self.reasons),
             "parts": {k: round(v, 4) for k, v in self.parts.items()},
+            "buzz": self.buzz.to_json() if self.buzz else None,
         }
 
 
@@ -99,10 +105,16 @@ class Training:
 
 
 def score(
-    candidates: Features, profile: Profile, training: Training, weights: Weights = Weights()
+    candidates: Features,
+    profile: Profile,
+    training: Training,
+    weights: Weights = Weights(),
+    buzz: Mapping[int, Buzz] | None = None,
 ) -> list[Ranked]:
-    """Rank ``candidates`` best first (muted papers left out)."""
+    """Rank ``candidates`` best first (muted papers left out); ``buzz`` is who has been
+    talking about which paper (by paper key)."""
     papers = candidates.papers
+    buzz = buzz or {}
     n = len(papers)
     if n == 0:
         return []
@@ -130,7 +142,8 @@ def score(
     liked_authors = {_author_key(a): p.id for p in training.liked.papers for a in p.authors[:20]}
     liked_authors.pop("", None)
     pinned = np.zeros(n)
-    popularity = np.array([_popularity(p) for p in papers])
+    popularity = np.array([signals.popularity(p, buzz.get(p.pk)) for p in papers])
+    people = signals.followed_mentions(papers, buzz, profile.people, reasons)
     keep = np.ones(n, dtype=bool)
     followed_categories = set(profile.categories)
     include = [(k, _keyword(k)) for k in profile.include]
@@ -167,6 +180,8 @@ def score(
         parts["coauthor"] = weights.coauthor * coauthor
     if author.any():
         parts["author"] = weights.author * author
+    if weights.people and people.any():
+        parts["people"] = weights.people * people
     if category.any():
         parts["category"] = weights.category * category
     if weights.popularity and popularity.any():
@@ -176,7 +191,7 @@ def score(
 
     total = np.sum(list(parts.values()), axis=0) if parts else np.zeros(n)
     total = total + pinned
-    _explain(reasons, papers, parts, best_topic, profile, liked_sim, nearest_liked, training)
+    _explain(reasons, papers, parts, best_topic, profile, liked_sim, nearest_liked, training, buzz)
     _explain_dislikes(reasons, dislike_sim, nearest_disliked, training.disliked.papers)
     _explain_the_rest(reasons, parts, best_topic, profile)
     order = _diversify(total, candidates, keep, weights)
@@ -186,6 +201,7 @@ def score(
             score=float(total[i]),
             reasons=tuple(reasons[i]),
             parts={name: float(values[i]) for name, values in parts.items()},
+            buzz=buzz.get(papers[i].pk),
         )
         for i in order
     ]
@@ -351,16 +367,6 @@ def _join(tfidf: Matrix, emb: Any, weights: Weights) -> Matrix:
     return sp.hstack([tfidf, sp.csr_matrix(emb * weights.embedding)]).tocsr()
 
 
-def _popularity(paper: Paper) -> float:
-    hf = paper.source_data("hf-daily")
-    upvotes = float(hf.get("upvotes") or 0)
-    stars = float(hf.get("github_stars") or 0)
-    mentions = sum(float(o.data.get("mentions") or 0) for o in paper.observations)
-    # log scale: the 200-upvote paper should not be 40 times the 5-upvote one.
-    raw = math.log1p(upvotes) + 0.3 * math.log1p(stars) + 0.5 * math.log1p(mentions)
-    return raw / math.log1p(100)
-
-
 def _recency(papers: Sequence[Paper]) -> Array:
     days = [p.announced or p.published or "" for p in papers]
     newest = max(days) if any(days) else ""
@@ -402,6 +408,7 @@ def _explain(
     liked_sim: Array | None,
     nearest_liked: list[int],
     training: Training,
+    buzz: Mapping[int, Buzz],
 ) -> None:
     topic = parts.get("topic")
     model = parts.get("model")
@@ -426,19 +433,7 @@ def _explain(
         if fits and len(training.followed) and not reasons[i]:
             reasons[i].append("like your followed authors' papers")
         if "popularity" in parts:
-            reasons[i].extend(popularity_reasons(paper))
-
-
-def popularity_reasons(paper: Paper) -> list[str]:
-    """How popular a paper is, in words ("42 upvotes on HF"); the briefing shows these apart
-    from the reasons that concern the reader."""
-    hf = paper.source_data("hf-daily")
-    found = []
-    if hf.get("upvotes"):
-        found.append(f"{hf['upvotes']} upvotes on HF")
-    if hf.get("github_stars"):
-        found.append(f"{hf['github_stars']} GitHub stars")
-    return found
+            reasons[i].extend(signals.popularity_reasons(paper, buzz.get(paper.pk)))
 
 
 def _explain_dislikes(

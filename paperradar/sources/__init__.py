@@ -9,13 +9,15 @@ store each page as it arrives and a later page's failure never loses an earlier 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
-from paperradar.errors import UsageError
+from paperradar.errors import ParseError, UsageError
 from paperradar.http import Fetcher
-from paperradar.models import Item
+from paperradar.models import Item, Post
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,17 @@ class FetchRequest:
     max_results: int | None = None
     page_size: int = 100
     base_url: str | None = None
+    accounts: tuple[str, ...] = ()  # bluesky handles, @user@instance, S2/OpenAlex author ids
+    tags: tuple[str, ...] = ()  # mastodon hashtags
+    feeds: tuple[str, ...] = ()  # RSS/Atom URLs
+    issns: tuple[str, ...] = ()  # crossref journals
+    filter: str | None = None  # openalex filter expression, passed as given
+    mailto: str | None = None  # the polite-pool address for OpenAlex and Crossref
+    api_key: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+Record = Item | Post  # papers from scholarly sources, posts from social ones and blogs
 
 
 @dataclass(frozen=True)
@@ -42,23 +54,44 @@ class Page:
     data: bytes
     origin: str
     cursor: str | None = None  # what the source's cursor becomes once this page is stored
-    items: tuple[Item, ...] | None = None  # already parsed by fetch (when it had to look inside)
+    items: tuple[Record, ...] | None = None  # already parsed by fetch (when it looked inside)
+    error: str | None = None  # this part failed and was skipped; the others went on
 
 
-ParseFn = Callable[[bytes, str], Iterator[Item]]
+ParseFn = Callable[[bytes, str], Iterator[Record]]
 FetchFn = Callable[[Fetcher, FetchRequest], Iterator[Page]]
 
 
 def registry() -> dict[str, ModuleType]:
     """Source name to module; imported lazily so ``radar --help`` stays fast."""
-    from paperradar.sources import arxiv_api, arxiv_oai, arxiv_rss, hf_daily
+    from paperradar.sources import (
+        arxiv_api,
+        arxiv_oai,
+        arxiv_rss,
+        bluesky,
+        crossref,
+        hf_daily,
+        mastodon,
+        openalex,
+        rss,
+        semantic_scholar,
+        x_import,
+    )
 
-    return {
-        arxiv_rss.NAME: arxiv_rss,
-        arxiv_api.NAME: arxiv_api,
-        arxiv_oai.NAME: arxiv_oai,
-        hf_daily.NAME: hf_daily,
-    }
+    modules = (
+        arxiv_rss,
+        arxiv_api,
+        arxiv_oai,
+        hf_daily,
+        openalex,
+        crossref,
+        semantic_scholar,
+        rss,
+        bluesky,
+        mastodon,
+        x_import,
+    )
+    return {module.NAME: module for module in modules}
 
 
 def get(name: str) -> ModuleType:
@@ -85,3 +118,56 @@ def iso_date(value: str | None) -> str | None:
         return email.utils.parsedate_to_datetime(value).date().isoformat()
     except (TypeError, ValueError):
         return None
+
+
+def load_json(data: bytes, origin: str) -> Any:
+    """The JSON of a response, or a ``ParseError`` saying where it broke."""
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"not UTF-8 text at byte {exc.start}", origin=origin) from exc
+    except json.JSONDecodeError as exc:
+        raise ParseError(
+            f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", origin=origin
+        ) from exc
+
+
+def utc_stamp(value: str | None) -> str | None:
+    """An ISO timestamp in UTC ending in Z; naive stamps are taken as UTC. None if unreadable."""
+    if not value:
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        import email.utils
+
+        try:
+            stamp = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            try:  # X's own form: "Wed Oct 10 20:19:24 +0000 2018"
+                stamp = dt.datetime.strptime(value.strip(), "%a %b %d %H:%M:%S %z %Y")
+            except ValueError:
+                return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.UTC)
+    return stamp.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def cursor_pages(
+    fetcher: Fetcher,
+    url: str,
+    params: dict[str, str | int],
+    parse: ParseFn,
+    next_cursor: Callable[[Any, int], str | None],
+    wanted: int,
+) -> Iterator[Page]:
+    """Pages of a cursor-paged JSON API (OpenAlex, Crossref): ``cursor=*`` first, then whatever
+    ``next_cursor(document, items_on_page)`` says, until it says None or ``wanted`` items came."""
+    seen = 0
+    cursor: str | None = "*"
+    while cursor and seen < wanted:
+        data = fetcher.get(url, {**params, "cursor": cursor})
+        items = tuple(parse(data, url))
+        yield Page(data, url, items=items)
+        seen += len(items)
+        cursor = next_cursor(load_json(data, url), len(items))

@@ -9,7 +9,6 @@ on its id. Dumps that add ``_daily_date`` to each entry (as the bundled corpus d
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -18,7 +17,7 @@ from paperradar.errors import ParseError
 from paperradar.http import Fetcher
 from paperradar.ids import parse_arxiv_id
 from paperradar.models import Item
-from paperradar.sources import FetchRequest, Page, iso_date
+from paperradar.sources import FetchRequest, Page, iso_date, load_json
 
 NAME = "hf-daily"
 DESCRIPTION = "Hugging Face Daily Papers with upvotes, comments, organisation and code links"
@@ -26,14 +25,7 @@ BASE_URL = "https://huggingface.co/api/daily_papers"
 
 
 def parse(data: bytes, origin: str = "<hf daily>") -> Iterator[Item]:
-    try:
-        entries = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8 text at byte {exc.start}", origin=origin) from exc
-    except json.JSONDecodeError as exc:
-        raise ParseError(
-            f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", origin=origin
-        ) from exc
+    entries = load_json(data, origin)
     if isinstance(entries, dict) and "error" in entries:
         raise ParseError(f"Hugging Face answered with an error: {entries['error']}", origin=origin)
     if not isinstance(entries, list):

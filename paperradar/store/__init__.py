@@ -25,8 +25,10 @@ from paperradar.merge import COLUMNS, Row, item_row, merge
 from paperradar.models import Item, Observation, Paper
 from paperradar.store.briefs import BriefTables
 from paperradar.store.browse import BrowseTables
+from paperradar.store.posts import PostTables
 from paperradar.store.reader import CHUNK as _CHUNK
 from paperradar.store.reader import ReaderTables, now_iso
+from paperradar.store.stats import UpsertStats as UpsertStats
 
 DB_NAME = "radar.db"
 _SELECT = "SELECT pk, " + ", ".join(COLUMNS) + " FROM papers"
@@ -37,30 +39,6 @@ _OBSERVE = (
     "ON CONFLICT (pk, source, observed_on) DO UPDATE SET data = excluded.data "
     "WHERE data IS NOT excluded.data"
 )
-
-
-@dataclass
-class UpsertStats:
-    """What one upsert changed."""
-
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    observations: int = 0
-
-    def add(self, other: UpsertStats) -> None:
-        self.inserted += other.inserted
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        self.observations += other.observations
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "inserted": self.inserted,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "observations": self.observations,
-        }
 
 
 @dataclass(frozen=True)
@@ -74,7 +52,7 @@ class Run:
     errors: dict[str, str]
 
 
-class Store(ReaderTables, BriefTables, BrowseTables):
+class Store(ReaderTables, BriefTables, BrowseTables, PostTables):
     """A paper store in ``home``/radar.db; use as a context manager or call ``close``."""
 
     def __init__(self, path: Path) -> None:

@@ -26,6 +26,8 @@ PROFILE_KINDS = (
     "mute-keyword",
     "mute-author",
     "mute-category",
+    "person",
+    "feed",
 )
 FEEDBACK_KINDS = ("like", "dislike", "save", "seed")
 CHUNK = 500  # keys per IN (...) query, well under SQLite's variable limit

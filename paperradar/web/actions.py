@@ -18,7 +18,7 @@ from paperradar.models import Paper
 from paperradar.profile import FOLLOW_KINDS, MUTE_KINDS, check_value, load
 from paperradar.store import Store
 from paperradar.store.reader import FEEDBACK_KINDS, paper_ref, title_ref
-from paperradar.web.state import POSTS, Card, Filters, Radar, card
+from paperradar.web.state import Card, Filters, Radar, card
 
 FEEDBACK = ("like", "dislike", "save")
 # Profile kinds a reader can add from the page, with the words the page uses for them.
@@ -132,10 +132,11 @@ def paper_detail(radar: Radar, ref: str, nearest: int = 8) -> dict[str, Any]:
     hits = radar.nearest(radar.paper_vector(paper), nearest, exclude=[paper.pk])
     by_pk = {p.pk: p for p in store.papers_by_pk([pk for pk, _ in hits])}
     similar = [(by_pk[pk], sim) for pk, sim in hits if pk in by_pk]
-    posts = [o for o in paper.observations if o.source in POSTS]
+    posts = store.posts_about(paper.pk)
+    buzz = store.buzz([paper.pk]).get(paper.pk)
     return {
         "paper": paper,
-        "card": card(0, paper, 0.0, (), load(store)),
+        "card": card(0, paper, 0.0, (), load(store), buzz),
         "similar": similar,
         "posts": posts,
         "state": feedback_state(store).get(paper.pk, set()),

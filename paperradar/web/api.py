@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from paperradar.models import Paper
+from paperradar.models import Paper, Post
 from paperradar.rank import latest_day
 from paperradar.web import actions
 from paperradar.web.pages import PAGE, Day, FiltersDep, radar_of
@@ -181,7 +181,7 @@ def paper(request: Request, ref: str) -> PaperDetailOut:
             {"id": p.id, "title": p.title, "similarity": round(sim, 4)}
             for p, sim in found["similar"]
         ],
-        posts=[{"source": o.source, "seen": o.observed_on, "data": o.data} for o in found["posts"]],
+        posts=[post_json(s.post) for s in found["posts"]],
     )
 
 
@@ -230,3 +230,19 @@ def remove_entry(request: Request, body: EntryIn, _: None = Depends(check_csrf))
 def settings(request: Request, body: SettingsIn, _: None = Depends(check_csrf)) -> SettingsIn:
     actions.set_popularity(radar_of(request), body.popularity)
     return body
+
+
+def post_json(post: Post) -> dict[str, Any]:
+    """A post as the API shows it (the stored HTML stays out: the text says the same)."""
+    return {
+        "source": post.source,
+        "kind": post.kind,
+        "author": post.author,
+        "name": post.author_name,
+        "title": post.title,
+        "text": post.text[:2000],
+        "url": post.url,
+        "posted_at": post.posted_at,
+        "likes": post.likes,
+        "reposts": post.reposts,
+    }

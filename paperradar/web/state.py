@@ -23,14 +23,15 @@ import numpy as np
 from paperradar import embed
 from paperradar.brief.tags import tag_of
 from paperradar.ids import fold
-from paperradar.models import Paper
+from paperradar.models import Buzz, Paper
 from paperradar.profile import AuthorName, Profile
 from paperradar.rank import RankResult, rank_day
+from paperradar.rank.signals import discussed_by
 from paperradar.store import Store
 
 BADGES = {"hf-daily": "HF"}  # anything arxiv-* is "arXiv"; journals and posts come later
 JOURNALS = ("openalex", "crossref", "semantic-scholar")
-POSTS = ("bluesky", "mastodon", "rss", "x")
+POSTS = ("bluesky", "mastodon", "rss", "x-import")
 SOURCE_FILTERS = {"arxiv": "arXiv", "hf": "HF", "journal": "Journal", "posts": "Posts"}
 KEPT_DAYS = 8  # rankings kept in memory
 KEPT_TAGS = 50_000
@@ -51,6 +52,7 @@ class Card:
     upvotes: int
     stars: int
     comments: int
+    discussed: str = ""  # "discussed by A, B and 3 others"
 
     # Folding text costs ~50 µs a paper; only the filters that need it pay for it, once.
     @cached_property
@@ -64,7 +66,14 @@ class Card:
         return tuple(frozenset(fold(a).split()) for a in self.paper.authors)
 
 
-def card(rank: int, paper: Paper, score: float, reasons: tuple[str, ...], profile: Profile) -> Card:
+def card(
+    rank: int,
+    paper: Paper,
+    score: float,
+    reasons: tuple[str, ...],
+    profile: Profile,
+    buzz: Buzz | None = None,
+) -> Card:
     hf = paper.source_data("hf-daily")
     followed: frozenset[str] = frozenset()
     if profile.followed_author(paper.authors):
@@ -75,11 +84,12 @@ def card(rank: int, paper: Paper, score: float, reasons: tuple[str, ...], profil
         score=score,
         reasons=reasons,
         followed=followed,
-        badges=badges(paper),
+        badges=badges(paper) + (("Posts",) if buzz and buzz.people else ()),
         organisation=hf.get("organization"),
         upvotes=int(hf.get("upvotes") or 0),
         stars=int(hf.get("github_stars") or 0),
         comments=int(hf.get("comments") or 0),
+        discussed=discussed_by(buzz),
     )
 
 
@@ -252,7 +262,7 @@ class Radar:
                 return found
             result = rank_day(store, day, embedding=self.embedding)
             cards = [
-                card(n, r.paper, r.score, r.reasons, result.profile)
+                card(n, r.paper, r.score, r.reasons, result.profile, r.buzz)
                 for n, r in enumerate(result.ranked, 1)
             ]
             ranking = DayRanking(

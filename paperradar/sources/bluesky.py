@@ -1,0 +1,157 @@
+"""Bluesky: the public posts of followed accounts and keyword searches, via the public AppView.
+
+The AppView (public.api.bsky.app/xrpc) answers unauthenticated reads. We read author feeds
+(``app.bsky.feed.getAuthorFeed``), searches (``app.bsky.feed.searchPosts``), threads
+(``getPostThread``: the root post and the author's own replies) and raw post records. A post's
+links live in three places: rich-text link facets (the full URL, where the text shows it cut
+short), an external embed card, and the text itself; all are kept for the linker. Reposts are
+read as the original post, whose author said it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from paperradar.errors import ParseError, UsageError
+from paperradar.http import Fetcher
+from paperradar.models import Post
+from paperradar.sources import FetchRequest, Page, load_json, utc_stamp
+
+NAME = "bluesky"
+DESCRIPTION = "Bluesky public posts of followed accounts and keyword searches (no login)"
+BASE_URL = "https://public.api.bsky.app/xrpc"
+
+
+def parse(data: bytes, origin: str = "<bluesky>") -> Iterator[Post]:
+    doc = load_json(data, origin)
+    if not isinstance(doc, dict):
+        raise ParseError("expected a Bluesky XRPC JSON object", origin=origin)
+    if "error" in doc and "message" in doc:
+        raise ParseError(f"Bluesky answered {doc['error']}: {doc['message']}", origin=origin)
+    views: list[dict[str, Any]]
+    if isinstance(doc.get("feed"), list):
+        views = [entry["post"] for entry in doc["feed"] if isinstance(entry.get("post"), dict)]
+    elif isinstance(doc.get("posts"), list):
+        views = doc["posts"]
+    elif isinstance(doc.get("thread"), dict):
+        views = list(_thread(doc["thread"]))
+    elif isinstance(doc.get("records"), list):
+        views = [_record_view(r) for r in doc["records"]]
+    elif "uri" in doc and isinstance(doc.get("value"), dict):
+        views = [_record_view(doc)]
+    elif "follows" in doc:
+        raise ParseError(
+            "this is a follows list, not posts; follow accounts with `radar follow person HANDLE`",
+            origin=origin,
+        )
+    else:
+        raise ParseError("expected an author feed, search, thread or post record", origin=origin)
+    for view in views:
+        post = view_to_post(view)
+        if post is not None:
+            yield post
+
+
+def _thread(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    root = node.get("post")
+    if not isinstance(root, dict):
+        return
+    yield root
+    author = (root.get("author") or {}).get("did")
+    for reply in node.get("replies") or ():
+        post = reply.get("post") if isinstance(reply, dict) else None
+        if isinstance(post, dict) and (post.get("author") or {}).get("did") == author:
+            yield from _thread(reply)
+
+
+def _record_view(record: dict[str, Any]) -> dict[str, Any]:
+    # A bare record names its author only by the DID inside its at:// URI.
+    did = str(record.get("uri", "")).removeprefix("at://").split("/", 1)[0]
+    return {"uri": record.get("uri"), "author": {"did": did}, "record": record.get("value") or {}}
+
+
+def view_to_post(view: dict[str, Any]) -> Post | None:
+    record = view.get("record") or {}
+    if record.get("$type", "app.bsky.feed.post") != "app.bsky.feed.post":
+        return None
+    uri = str(view.get("uri") or "")
+    if not uri:
+        return None
+    author = view.get("author") or {}
+    handle = author.get("handle") or author.get("did") or ""
+    links: list[str] = []
+    for facet in record.get("facets") or ():
+        for feature in facet.get("features") or ():
+            if feature.get("$type", "").endswith("#link") and feature.get("uri"):
+                links.append(feature["uri"])
+    embed = record.get("embed") or {}
+    for card in (embed.get("external"), (embed.get("media") or {}).get("external")):
+        if isinstance(card, dict) and card.get("uri"):
+            links.append(card["uri"])
+    text = str(record.get("text") or "")
+    card = embed.get("external") if isinstance(embed.get("external"), dict) else {}
+    if card and (card.get("title") or card.get("description")):
+        # The card's title is often the paper's title: keep it for the exact-title match.
+        text = "\n".join(p for p in (text, card.get("title"), card.get("description")) if p)
+    rkey = uri.rsplit("/", 1)[-1]
+    return Post(
+        source=NAME,
+        uid=uri,
+        kind="post",
+        author=handle,
+        author_name=author.get("displayName") or "",
+        text=text,
+        url=f"https://bsky.app/profile/{handle}/post/{rkey}" if handle else None,
+        posted_at=utc_stamp(record.get("createdAt") or view.get("indexedAt")),
+        links=tuple(dict.fromkeys(links)),
+        likes=int(view.get("likeCount") or 0),
+        reposts=int(view.get("repostCount") or 0) + int(view.get("quoteCount") or 0),
+        replies=int(view.get("replyCount") or 0),
+        feed="Bluesky",
+    )
+
+
+def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
+    """Each followed account's recent posts, then each search; a failing one is skipped."""
+    if not request.accounts and not request.query:
+        raise UsageError(
+            "bluesky needs --account HANDLE (or `radar follow person HANDLE.bsky.social`) "
+            "or --query TEXT"
+        )
+    base = (request.base_url or BASE_URL).rstrip("/")
+    since = request.since or str((request.day or dt.date.today()) - dt.timedelta(days=2))
+    wanted = request.max_results or 100
+    for account in request.accounts:
+        params: dict[str, str | int] = {
+            "actor": account.lstrip("@"),
+            "limit": 100,
+            "filter": "posts_and_author_threads",
+        }
+        yield from _pages(fetcher, f"{base}/app.bsky.feed.getAuthorFeed", params, since, wanted)
+    if request.query:
+        params = {"q": request.query, "limit": 100, "sort": "latest", "since": f"{since}T00:00:00Z"}
+        yield from _pages(fetcher, f"{base}/app.bsky.feed.searchPosts", params, since, wanted)
+
+
+def _pages(
+    fetcher: Fetcher, url: str, params: dict[str, str | int], since: str, wanted: int
+) -> Iterator[Page]:
+    from paperradar.errors import RadarError
+
+    seen = 0
+    while seen < wanted:
+        try:
+            data = fetcher.get(url, params)
+            posts = tuple(parse(data, url))
+        except RadarError as exc:
+            yield Page(b"", url, error=f"{params.get('actor') or params.get('q')}: {exc}")
+            return
+        recent = tuple(p for p in posts if (p.day or "") >= since)
+        yield Page(data, url, items=recent)
+        seen += len(recent)
+        cursor = load_json(data, url).get("cursor")
+        if not cursor or len(recent) < len(posts) or not posts:
+            return  # older than the window from here on
+        params = {**params, "cursor": cursor}

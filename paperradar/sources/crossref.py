@@ -1,0 +1,174 @@
+"""Crossref works (api.crossref.org/works): what journals registered, by ISSN, query and date.
+
+A work becomes an Item keyed by its DOI, with title, authors, the abstract publishers deposit
+(JATS markup, flattened to text), journal, dates and citation count. Crossref's ``relation``
+says when a work has a preprint (``has-preprint``) or is one (``is-preprint-of``); an arXiv
+preprint there, or arXiv's own 10.48550 DOI, gives the arXiv id so the journal version and the
+preprint stay one paper. Fetching pages with Crossref's deep-paging cursor, in the polite pool
+when a ``mailto`` is configured.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from paperradar import htmltext
+from paperradar.errors import ParseError, UsageError
+from paperradar.http import Fetcher
+from paperradar.ids import normalize_doi, parse_arxiv_id
+from paperradar.models import Item
+from paperradar.sources import FetchRequest, Page, cursor_pages, load_json
+
+NAME = "crossref"
+DESCRIPTION = "journal papers registered with Crossref (by ISSN, query and date)"
+BASE_URL = "https://api.crossref.org/works"
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
+_DATE_FIELDS = ("published-print", "published-online", "published", "issued", "created")
+
+
+def parse(data: bytes, origin: str = "<crossref>") -> Iterator[Item]:
+    doc = load_json(data, origin)
+    if not isinstance(doc, dict) or "message" not in doc:
+        raise ParseError("expected a Crossref API response with a 'message'", origin=origin)
+    if doc.get("status") not in (None, "ok"):
+        raise ParseError(f"Crossref answered with an error: {_problem(doc)}", origin=origin)
+    message, kind = doc["message"], doc.get("message-type")
+    if kind == "work-list":
+        works = message.get("items") or []
+    elif kind == "work":
+        works = [message]
+    else:
+        raise ParseError(f"expected works, got a {kind!r} message", origin=origin)
+    for work in works:
+        item = work_to_item(work)
+        if item is not None:
+            yield item
+
+
+def _problem(doc: dict[str, Any]) -> str:
+    message = doc.get("message")
+    if isinstance(message, list) and message and isinstance(message[0], dict):
+        return str(message[0].get("message", message[0]))
+    return str(message)
+
+
+def date_of(work: dict[str, Any], *fields: str) -> str | None:
+    """The first full (or partial, padded) date among Crossref's date-parts fields."""
+    for name in fields:
+        parts = ((work.get(name) or {}).get("date-parts") or [[None]])[0]
+        if parts and parts[0]:
+            year, month, day = [*parts, 1, 1][:3]
+            try:
+                return dt.date(int(year), int(month or 1), int(day or 1)).isoformat()
+            except (TypeError, ValueError):
+                continue
+    return None
+
+
+def preprint_arxiv(work: dict[str, Any]) -> tuple[str, int | None] | None:
+    """The arXiv id this work is, or has as its preprint, per Crossref's relations."""
+    doi = normalize_doi(work.get("DOI"))
+    if doi and (m := _ARXIV_DOI.match(doi)):
+        return parse_arxiv_id(m.group(1))
+    relation = work.get("relation") or {}
+    for key in ("has-preprint", "is-preprint-of", "is-version-of", "has-version"):
+        for rel in relation.get(key) or ():
+            value = str(rel.get("id", ""))
+            if rel.get("id-type") == "arxiv" and (parsed := parse_arxiv_id(value)):
+                return parsed
+            if (d := normalize_doi(value)) and (m := _ARXIV_DOI.match(d)):
+                return parse_arxiv_id(m.group(1))
+    return None
+
+
+def work_to_item(work: dict[str, Any]) -> Item | None:
+    titles = work.get("title") or []
+    title = " ".join(str(titles[0]).split()) if titles else ""
+    if not title:
+        return None
+    title = htmltext.to_text(title)
+    doi = normalize_doi(work.get("DOI"))
+    arxiv = preprint_arxiv(work)
+    if doi and _ARXIV_DOI.match(doi):
+        doi = None
+    authors = tuple(
+        " ".join(p for p in (a.get("given"), a.get("family")) if p) or a.get("name", "")
+        for a in work.get("author") or ()
+        if a.get("family") or a.get("name")
+    )
+    published = date_of(work, *_DATE_FIELDS)
+    venue = (work.get("container-title") or [None])[0]
+    extra: dict[str, Any] = {
+        "type": work.get("type"),
+        "cited_by": int(work.get("is-referenced-by-count") or 0),
+        "publisher": work.get("publisher"),
+    }
+    if venue:
+        extra["venue"] = venue
+    if work.get("ISSN"):
+        extra["issn"] = list(work["ISSN"])
+    pdf = next(
+        (
+            link["URL"]
+            for link in work.get("link") or ()
+            if link.get("content-type") == "application/pdf" and link.get("URL")
+        ),
+        None,
+    )
+    return Item(
+        source=NAME,
+        title=title,
+        abstract=htmltext.to_text(work.get("abstract") or "").removeprefix("Abstract").strip(),
+        authors=authors,
+        arxiv_id=arxiv[0] if arxiv else None,
+        version=arxiv[1] if arxiv else None,
+        doi=doi,
+        published=published,
+        updated=date_of(work, "indexed"),
+        abs_url=f"https://doi.org/{doi}" if doi else work.get("URL"),
+        pdf_url=pdf,
+        observed_on=published,
+        extra={k: v for k, v in extra.items() if v is not None},
+    )
+
+
+def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
+    """Works matching the request, newest first, with Crossref's cursor."""
+    since = request.since or str((request.day or dt.date.today()) - dt.timedelta(days=7))
+    filters = [f"from-pub-date:{since}"]
+    if request.day:
+        filters.append(f"until-pub-date:{request.day}")
+    filters += [f"issn:{issn}" for issn in request.issns]
+    if request.filter:
+        filters.append(request.filter)
+    if not request.issns and not request.query and not request.filter:
+        raise UsageError("crossref needs --issn ISSN (repeatable), --query TEXT or --filter")
+    params: dict[str, str | int] = {
+        "filter": ",".join(filters),
+        "sort": "published",
+        "order": "desc",
+        "rows": min(request.page_size, 1000),
+    }
+    if request.query:
+        params["query"] = request.query
+    if request.mailto:
+        params["mailto"] = request.mailto
+    rows = int(params["rows"])
+
+    def next_cursor(doc: Any, _: int) -> str | None:
+        message = doc.get("message") or {}
+        # A short page is the last one; asking again would only return an empty page.
+        full = len(message.get("items") or ()) >= rows
+        return message.get("next-cursor") if full else None
+
+    yield from cursor_pages(
+        fetcher,
+        request.base_url or BASE_URL,
+        params,
+        parse,
+        next_cursor,
+        request.max_results or 200,
+    )
