@@ -196,7 +196,9 @@ def from_profile(store: Store, source: str, request: Any, *, recommend: bool = F
         feeds = tuple(e.value for e in store.profile_entries() if e.kind == "feed")
         request = replace(request, feeds=feeds)
     elif source == "semantic-scholar" and recommend:
-        feedback = store.feedback()
+        # Semantic Scholar knows papers by arXiv id or DOI; a seed still known only by its
+        # title cannot be sent.
+        feedback = [f for f in store.feedback() if f.ref.startswith(("arxiv:", "doi:"))]
         liked = tuple(f.ref for f in feedback if f.kind in ("like", "seed", "save"))[-100:]
         disliked = " ".join(f.ref for f in feedback if f.kind == "dislike")
         request = replace(
@@ -208,6 +210,8 @@ def from_profile(store: Store, source: str, request: Any, *, recommend: bool = F
 
 
 def is_mastodon(handle: str) -> bool:
+    if handle.startswith("x:"):
+        return False
     return handle.lstrip("@").count("@") == 1 or handle.startswith("https://")
 
 

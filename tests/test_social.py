@@ -594,3 +594,41 @@ def test_cli_follow_ingest_posts_and_link(
     assert "1707.08567" in replay.requests[0].query["id_list"]
     code, out, err = radar(capsys, "ingest", "rss", "--home", home)
     assert code == 2 and "no feeds to read" in err
+
+
+def test_openreview_mention_links_the_paper_that_names_the_forum(store: Store) -> None:
+    paper = _paper("2601.00042", "A Paper Reviewed in the Open")
+    store.upsert(
+        [Item(**{**paper.__dict__, "project_url": "https://openreview.net/forum?id=Xy_z-12ab"})]
+    )
+    store.upsert_posts(
+        x_import.parse(
+            json.dumps(
+                [{"id": "1", "handle": "r", "text": "openreview.net/pdf?id=Xy_z-12ab"}]
+            ).encode()
+        )
+    )
+    assert link(store).counts == {"mentions": 1, "resolved": 1, "posts": 1, "papers": 1}
+
+
+def test_recommend_request_comes_from_feedback_and_people_from_follows(store: Store) -> None:
+    from paperradar.cli_ingest import from_profile
+
+    store.set_feedback("arxiv:2506.01234", "like", pk=None, label="", origin="test")
+    store.set_feedback(
+        "title:some paper only known by title", "seed", pk=None, label="", origin="t"
+    )
+    store.set_feedback("doi:10.1145/3442188.3445922", "dislike", pk=None, label="", origin="t")
+    for person in ("karpathy.bsky.social", "@alice@sigmoid.social", "x:@bob"):
+        store.add_profile("person", person, None)
+    store.add_profile("feed", "https://bair.berkeley.edu/blog/feed.xml", None)
+    rec = from_profile(store, "semantic-scholar", FetchRequest(), recommend=True)
+    assert rec.ids == ("arxiv:2506.01234",)
+    assert rec.extra == {"mode": "recommend", "negative": "doi:10.1145/3442188.3445922"}
+    assert from_profile(store, "bluesky", FetchRequest()).accounts == ("karpathy.bsky.social",)
+    assert from_profile(store, "mastodon", FetchRequest()).accounts == ("@alice@sigmoid.social",)
+    assert from_profile(store, "rss", FetchRequest()).feeds == (
+        "https://bair.berkeley.edu/blog/feed.xml",
+    )
+    given = FetchRequest(accounts=("someone.bsky.social",))
+    assert from_profile(store, "bluesky", given).accounts == ("someone.bsky.social",)

@@ -8,6 +8,7 @@ not hold yet waits with ``paper_pk`` NULL until the paper arrives. ``Store`` mix
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from paperradar.models import Buzz, Post
 from paperradar.store.stats import UpsertStats
 
 CHUNK = 500
+_FORUM = re.compile(r"openreview\.net/\w+\?(?:[^#\s]*&)?id=([A-Za-z0-9_\-]+)")
 _POST_COLUMNS = (
     "source",
     "uid",
@@ -214,21 +216,28 @@ class PostTables:
                 "WHERE doi = substr(post_refs.ref, 5)) "
                 "WHERE paper_pk IS NULL AND ref LIKE 'doi:%'"
             )
-            pending = self._db.execute(
-                "SELECT DISTINCT substr(ref, 12) FROM post_refs "
-                "WHERE paper_pk IS NULL AND ref LIKE 'openreview:%'"
-            ).fetchall()
-            for (forum,) in pending:
-                hit = self._db.execute(
-                    "SELECT pk FROM papers WHERE abs_url LIKE ? OR project_url LIKE ? "
-                    "OR pdf_url LIKE ? LIMIT 1",
-                    (f"%openreview.net/%id={forum}%",) * 3,
-                ).fetchone()
-                if hit:
-                    self._db.execute(
-                        "UPDATE post_refs SET paper_pk = ? WHERE ref = ?",
-                        (hit[0], f"openreview:{forum}"),
-                    )
+            pending = {
+                forum
+                for (forum,) in self._db.execute(
+                    "SELECT DISTINCT substr(ref, 12) FROM post_refs "
+                    "WHERE paper_pk IS NULL AND ref LIKE 'openreview:%'"
+                )
+            }
+            if pending:
+                # One pass over the papers that link OpenReview at all, not one scan per forum.
+                forums: dict[str, int] = {}
+                for pk, *urls in self._db.execute(
+                    "SELECT pk, abs_url, project_url, pdf_url FROM papers WHERE "
+                    "abs_url LIKE '%openreview.net%' OR project_url LIKE '%openreview.net%' "
+                    "OR pdf_url LIKE '%openreview.net%'"
+                ):
+                    for url in urls:
+                        if url and (m := _FORUM.search(url)):
+                            forums.setdefault(m.group(1), pk)
+                self._db.executemany(
+                    "UPDATE post_refs SET paper_pk = ? WHERE ref = ? AND paper_pk IS NULL",
+                    [(forums[f], f"openreview:{f}") for f in pending if f in forums],
+                )
             return self._db.total_changes - before
 
     def pending_refs(self, prefix: str = "arxiv:") -> list[str]:

@@ -27,6 +27,8 @@ ENTRY_KINDS = {
     "topic": "Topics",
     "category": "Categories",
     "include": "Must-include keywords",
+    "person": "Followed people (their posts)",
+    "feed": "Followed blogs and feeds",
     "mute-author": "Muted authors",
     "mute-keyword": "Muted keywords",
     "mute-category": "Muted categories",
