@@ -173,16 +173,15 @@ def link(store: Store, *, titles: bool = True) -> LinkResult:
     index = TitleIndex.build(store.title_rows()) if titles else None
     refs: dict[int, list[tuple[str, str, int | None]]] = {}
     posts = list(store.iter_posts())
-    title_refs = store.paper_refs_by_pk if index else None
     for stored in posts:
+        text = post_text(stored.post)
         found: list[tuple[str, str, int | None]] = [
-            (ref, how, None) for ref, how in extract_refs(post_text(stored.post), stored.post.links)
+            (ref, how, None) for ref, how in extract_refs(text, stored.post.links)
         ]
-        if index is not None and title_refs is not None:
+        if index is not None:
             named = {ref for ref, _, _ in found}
-            matched = index.find(post_text(stored.post))
-            for pk, ref in title_refs(matched).items():
-                if ref not in named:
+            for pk, ref in store.paper_refs_by_pk(index.find(text)).items():
+                if ref not in named:  # named by id as well: the id is the stronger evidence
                     found.append((ref, "title", pk))
         refs[stored.pk] = found
     changed = store.set_post_refs(refs)

@@ -304,6 +304,10 @@ def test_one_bad_feed_does_not_stop_the_others(
     assert "HTTP 404" in result.errors[0] and "not an RSS" in result.errors[1]
     run = store.runs()[0]
     assert run.status == "partial" and "HTTP 404" in run.errors["rss"]
+    from paperradar.brief import health
+
+    (line,) = health(store, run.started_at[:10])
+    assert (line.source, line.status) == ("rss", "partial") and "HTTP 404" in line.detail
     again = ingest_fetch(store, "rss", fetcher, FetchRequest(feeds=feeds[2:]))
     assert again.stats.posts_inserted == 0 and again.stats.unchanged == 3
 

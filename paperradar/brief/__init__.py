@@ -166,12 +166,14 @@ def health(store: Store, day: str) -> tuple[Health, ...]:
         if not run.command.startswith("ingest ") or run.started_at[:10] < day:
             continue
         for source, error in run.errors.items():
-            lines[source] = Health(source, "failed", counts.get(source, 0), error)
+            # A partial run read some of its feeds or accounts: say which failed, not "failed".
+            status = "partial" if run.status == "partial" else "failed"
+            lines[source] = Health(source, status, counts.get(source, 0), error)
         for source in run.counts:
             if source not in run.errors and source in lines:
                 lines[source] = Health(source, "ok", counts.get(source, 0))
     return tuple(
-        h if h.items or h.status == "failed" else replace(h, status="empty")
+        h if h.items or h.status in ("failed", "partial") else replace(h, status="empty")
         for h in sorted(lines.values(), key=lambda h: h.source)
     )
 

@@ -61,7 +61,7 @@ class Theme:
 @dataclass(frozen=True)
 class Health:
     source: str
-    status: str  # "ok", "failed" or "empty"
+    status: str  # "ok", "partial", "failed" or "empty"
     items: int
     detail: str = ""
 

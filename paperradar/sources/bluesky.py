@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from paperradar.errors import ParseError, UsageError
+from paperradar.errors import ParseError, RadarError, UsageError
 from paperradar.http import Fetcher
 from paperradar.models import Post
 from paperradar.sources import FetchRequest, Page, load_json, utc_stamp
@@ -138,8 +138,6 @@ def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
 def _pages(
     fetcher: Fetcher, url: str, params: dict[str, str | int], since: str, wanted: int
 ) -> Iterator[Page]:
-    from paperradar.errors import RadarError
-
     seen = 0
     while seen < wanted:
         try:

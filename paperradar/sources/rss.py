@@ -17,7 +17,7 @@ from typing import Any
 import feedparser
 
 from paperradar import htmltext
-from paperradar.errors import ParseError, RadarError
+from paperradar.errors import ParseError, RadarError, UsageError
 from paperradar.http import Fetcher
 from paperradar.models import Post
 from paperradar.sources import FetchRequest, Page
@@ -100,8 +100,6 @@ def _when(entry: Any) -> str | None:
 def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
     """Each feed in turn; a feed that fails is reported as an error page, the rest go on."""
     if not request.feeds:
-        from paperradar.errors import UsageError
-
         raise UsageError(
             "no feeds to read: pass --feed URL, or follow one with `radar follow feed URL`"
         )
