@@ -406,4 +406,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # The reader's and briefing commands register themselves on ``app``.
-from paperradar import cli_brief, cli_ingest, cli_reader, cli_social, cli_web  # noqa: E402, F401
+from paperradar import (  # noqa: E402, F401
+    cli_brief,
+    cli_ingest,
+    cli_reader,
+    cli_run,
+    cli_social,
+    cli_web,
+)

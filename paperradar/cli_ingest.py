@@ -31,6 +31,7 @@ from paperradar.cli import (
     parse_day,
 )
 from paperradar.errors import UsageError
+from paperradar.ingest import from_profile
 from paperradar.store import Store
 
 Many = Annotated[list[str] | None, typer.Option()]
@@ -183,40 +184,6 @@ def ingest(
 def _api_key(source: str) -> str | None:
     names = {"semantic-scholar": "S2_API_KEY", "openalex": "OPENALEX_API_KEY"}
     return os.environ.get(names[source]) if source in names else None
-
-
-def from_profile(store: Store, source: str, request: Any, *, recommend: bool = False) -> Any:
-    """The request with what the reader follows filled in where the command line said nothing."""
-    people = [e.value for e in store.profile_entries() if e.kind == "person"]
-    if source == "bluesky" and not request.accounts and not request.query:
-        request = replace(request, accounts=tuple(p for p in people if is_bluesky(p)))
-    elif source == "mastodon" and not request.accounts and not request.tags:
-        request = replace(request, accounts=tuple(p for p in people if is_mastodon(p)))
-    elif source == "rss" and not request.feeds:
-        feeds = tuple(e.value for e in store.profile_entries() if e.kind == "feed")
-        request = replace(request, feeds=feeds)
-    elif source == "semantic-scholar" and recommend:
-        # Semantic Scholar knows papers by arXiv id or DOI; a seed still known only by its
-        # title cannot be sent.
-        feedback = [f for f in store.feedback() if f.ref.startswith(("arxiv:", "doi:"))]
-        liked = tuple(f.ref for f in feedback if f.kind in ("like", "seed", "save"))[-100:]
-        disliked = " ".join(f.ref for f in feedback if f.kind == "dislike")
-        request = replace(
-            request,
-            ids=request.ids or liked,
-            extra={**request.extra, "mode": "recommend", "negative": disliked},
-        )
-    return request
-
-
-def is_mastodon(handle: str) -> bool:
-    if handle.startswith("x:"):
-        return False
-    return handle.lstrip("@").count("@") == 1 or handle.startswith("https://")
-
-
-def is_bluesky(handle: str) -> bool:
-    return not is_mastodon(handle) and not handle.startswith("x:") and "." in handle
 
 
 def _set_owner(store: Store, result: Any, owner: str) -> None:

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from paperradar.errors import ParseError, RadarError, UsageError
+from paperradar.errors import ParseError, RadarError, SourceError, UsageError
 from paperradar.http import Fetcher
 from paperradar.models import Item, Post
-from paperradar.sources import FetchRequest, Record, get
+from paperradar.sources import FetchRequest, Page, Record, get
 from paperradar.sources import snapshot as snapshot_source
 from paperradar.store import Store, UpsertStats
 
@@ -94,6 +94,39 @@ def ingest_fetch(
     return _recorded(store, source, work)
 
 
+def collect(source: str, fetcher: Fetcher, request: FetchRequest) -> tuple[list[Page], str | None]:
+    """Fetch and parse one source's pages without touching the store (safe in a worker thread);
+    returns the pages and the error that stopped the fetch, if one did."""
+    module = get(source)
+    pages: list[Page] = []
+    try:
+        for page in module.fetch(fetcher, request):
+            if page.error is None and page.items is None:
+                page = replace(page, items=tuple(module.parse(page.data, page.origin)))
+            pages.append(page)
+    except RadarError as exc:
+        return pages, str(exc)
+    return pages, None
+
+
+def ingest_pages(
+    store: Store, source: str, pages: list[Page], error: str | None = None
+) -> IngestResult:
+    """Store what ``collect`` gathered and record the run: failed when ``error`` stopped the
+    fetch (what came before it is kept), partial when some parts failed."""
+
+    def work(result: IngestResult) -> None:
+        for page in pages:
+            if page.error is not None:
+                result.errors.append(page.error)
+            else:
+                _store_page(store, page.items or (), result)
+        if error is not None:
+            raise SourceError(error)
+
+    return _recorded(store, source, work)
+
+
 def _store_page(store: Store, records: Iterable[Record], result: IngestResult) -> None:
     batch = list(records)
     papers = [r for r in batch if isinstance(r, Item)]
@@ -148,3 +181,39 @@ def import_file(
         result.pages = 1
 
     return _recorded(store, "import", work)
+
+
+def from_profile(
+    store: Store, source: str, request: FetchRequest, *, recommend: bool = False
+) -> FetchRequest:
+    """The request with what the reader follows filled in where the command line said nothing."""
+    people = [e.value for e in store.profile_entries() if e.kind == "person"]
+    if source == "bluesky" and not request.accounts and not request.query:
+        request = replace(request, accounts=tuple(p for p in people if is_bluesky(p)))
+    elif source == "mastodon" and not request.accounts and not request.tags:
+        request = replace(request, accounts=tuple(p for p in people if is_mastodon(p)))
+    elif source == "rss" and not request.feeds:
+        feeds = tuple(e.value for e in store.profile_entries() if e.kind == "feed")
+        request = replace(request, feeds=feeds)
+    elif source == "semantic-scholar" and recommend:
+        # Semantic Scholar knows papers by arXiv id or DOI; a seed still known only by its
+        # title cannot be sent.
+        feedback = [f for f in store.feedback() if f.ref.startswith(("arxiv:", "doi:"))]
+        liked = tuple(f.ref for f in feedback if f.kind in ("like", "seed", "save"))[-100:]
+        disliked = " ".join(f.ref for f in feedback if f.kind == "dislike")
+        request = replace(
+            request,
+            ids=request.ids or liked,
+            extra={**request.extra, "mode": "recommend", "negative": disliked},
+        )
+    return request
+
+
+def is_mastodon(handle: str) -> bool:
+    if handle.startswith("x:"):
+        return False
+    return handle.lstrip("@").count("@") == 1 or handle.startswith("https://")
+
+
+def is_bluesky(handle: str) -> bool:
+    return not is_mastodon(handle) and not handle.startswith("x:") and "." in handle

@@ -616,7 +616,7 @@ def test_openreview_mention_links_the_paper_that_names_the_forum(store: Store) -
 
 
 def test_recommend_request_comes_from_feedback_and_people_from_follows(store: Store) -> None:
-    from paperradar.cli_ingest import from_profile
+    from paperradar.ingest import from_profile
 
     store.set_feedback("arxiv:2506.01234", "like", pk=None, label="", origin="test")
     store.set_feedback(

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jinja2
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperradar import __version__
@@ -175,6 +175,16 @@ def chips(filters: Filters, path: str, **keep: str) -> list[tuple[str, str]]:
             label = f"{CHIP_WORDS[key]}: {shown}"
         found.append((label, link(path, **keep, **rest)))
     return found
+
+
+@router.get("/feed/{kind}.atom")
+def atom(request: Request, kind: Annotated[str, Path(pattern="^(briefings|papers)$")]) -> Response:
+    """The Atom feeds of briefings and of top papers, linking back to this server."""
+    from paperradar import feed
+
+    build = feed.briefings_atom if kind == "briefings" else feed.papers_atom
+    base = str(request.base_url).rstrip("/")
+    return Response(build(radar_of(request).store(), base), media_type="application/atom+xml")
 
 
 @router.get("/briefing", response_class=HTMLResponse)

@@ -1,0 +1,233 @@
+"""``radar run`` end to end: recorded arXiv listings replayed from a local server, one source
+failing, the briefing mailed to a real SMTP server (aiosmtpd), webhooks posted, Atom feeds
+written and served; then the same day again, which fetches nothing it already has."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+from aiosmtpd.controller import Controller
+
+from conftest import Replay, data
+from paperradar import config as configuration
+from paperradar.errors import ConfigError
+from test_cli import radar
+
+DAY = "2026-04-27"
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append(envelope)
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port; the controller checks it by connecting
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def write_config(home: Path, replay: Replay, port: int) -> None:
+    (home / "radar.toml").write_text(
+        f"""
+[sources]
+arxiv = {{ categories = ["cs.AI", "cs.CL", "cs.LG"], base_url = "{replay.url("/rss/")}" }}
+hf-daily = {{ base_url = "{replay.url("/api/daily_papers")}" }}
+
+[deliver]
+dir = "out"
+
+[deliver.email]
+to = ["reader@example.org", "second@example.org"]
+from = "radar@example.org"
+host = "127.0.0.1"
+port = {port}
+security = "none"
+
+[[deliver.webhook]]
+kind = "slack"
+url = "{replay.url("/hooks/slack")}"
+
+[[deliver.webhook]]
+kind = "discord"
+url = "{replay.url("/hooks/missing")}"
+
+[deliver.feed]
+base_url = "http://radar.example"
+"""
+    )
+
+
+def test_daily_run_mails_the_briefing_and_says_what_failed(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    replay: Replay,
+    smtp: tuple[Inbox, int],
+) -> None:
+    inbox, port = smtp
+    for cat in ("ai", "cl", "lg"):
+        body = data(f"arxiv_rss/arxiv_cs_{cat}.xml")
+        replay.routes[f"/rss/cs.{cat.upper()}"] = lambda q, body=body: (200, {}, body)
+    replay.routes["/api/daily_papers"] = lambda q: (404, {}, b'{"error":"Not Found"}')
+    replay.routes["/hooks/slack"] = lambda q: (200, {}, b"ok")
+    write_config(tmp_path, replay, port)
+    home = str(tmp_path)
+
+    code, out, err = radar(capsys, "run", "--date", DAY, "--home", home)
+    assert code == 1  # a source failed
+    assert "arxiv: ok, 9 new" in err and "hf-daily: failed" in err and "HTTP 404" in err
+    assert "email: sent to reader@example.org, second@example.org" in out
+    assert "webhook 1 (slack): sent" in out
+    assert "webhook 2 (discord): failed" in out and "HTTP 404" in out  # one channel failing
+
+    # One message per reader, multipart: the plain text, then the HTML briefing.
+    assert [m["To"] for m in inbox.messages] == ["reader@example.org", "second@example.org"]
+    msg = inbox.messages[0]
+    assert msg["Subject"].startswith(f"Paper Radar · {DAY}: ")
+    assert msg.get_content_type() == "multipart/alternative"
+    plain = msg.get_body(("plain",))
+    rich = msg.get_body(("html",))
+    assert plain is not None and rich is not None
+    text, page = plain.get_content(), rich.get_content()
+    assert "## Run health" in text and "hf-daily: failed" in text and "HTTP 404" in text
+    assert "arxiv: OK, 9 items" in text
+    assert "<table" in page and "style=" in page and "hf-daily" in page
+
+    slack = [r for r in replay.requests if r.path == "/hooks/slack"]
+    assert slack and slack[0].method == "POST" and json.loads(slack[0].body)["text"]
+    assert (tmp_path / "out" / f"{DAY}.md").exists() and (tmp_path / "out" / f"{DAY}.html").exists()
+    for name in ("briefings.atom", "papers.atom"):
+        parsed = feedparser.parse((tmp_path / "out" / name).read_bytes())
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        assert parsed.entries
+    day_feed = feedparser.parse((tmp_path / "out" / "briefings.atom").read_bytes())
+    assert day_feed.entries[0].link == f"http://radar.example/briefing?day={DAY}"
+    assert "<table" in day_feed.entries[0].content[0].value
+
+    # Same day again: arXiv is reused, only the failed source is asked again.
+    asked = len([r for r in replay.requests if r.path.startswith("/rss/")])
+    code, out, err = radar(capsys, "run", "--date", DAY, "--json", "--home", home)
+    report = json.loads(out)
+    assert code == 1 and report["exit"] == 1
+    status = {s["source"]: s["status"] for s in report["sources"]}
+    assert status == {"arxiv": "reused", "hf-daily": "failed"}
+    assert len([r for r in replay.requests if r.path.startswith("/rss/")]) == asked
+    # --force fetches again; nothing is new, and the exit code says so.
+    replay.routes["/api/daily_papers"] = lambda q: (200, {}, b"[]")
+    code, out, _ = radar(capsys, "run", "--date", DAY, "--force", "--json", "--home", home)
+    report = json.loads(out)
+    assert code == 1 and {s["source"]: s["status"] for s in report["sources"]} == {
+        "arxiv": "empty",
+        "hf-daily": "empty",
+    }
+    assert len([r for r in replay.requests if r.path.startswith("/rss/")]) == asked + 3
+
+
+def test_weekend_listing_is_explained() -> None:
+    import datetime as dt
+
+    from paperradar.run import explain_empty
+
+    assert "weekends" in explain_empty("arxiv", dt.date(2026, 11, 21))  # a Saturday
+    assert "holidays" in explain_empty("arxiv", dt.date(2026, 11, 23))
+
+
+def test_config_check_names_the_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home = str(tmp_path)
+    code, out, _ = radar(capsys, "config", "check", "--home", home)
+    assert code == 0 and "defaults: OK" in out and "arxiv" in out
+    assert radar(capsys, "config", "init", "--home", home)[0] == 0
+    assert radar(capsys, "config", "init", "--home", home)[0] == 2  # never over a file
+    code, out, _ = radar(capsys, "config", "--home", home)
+    assert code == 0 and str(tmp_path / "radar.toml") in out
+    cases = {
+        "[sources]\nnosuch = {}\n": "unknown source 'nosuch'",
+        "[sources]\narxiv = { categories = 'cs.CL' }\n": "must be a list of strings",
+        "[sources]\narxiv = {}\n[deliver.email]\nto = ['a@b.c']\nfrom='x@y.z'\nhost='h'\n"
+        "password='hunter2'\n": "keep secrets out of the file",
+        "[sources]\narxiv = {}\n[[deliver.webhook]]\nkind='teams'\nurl='https://x'\n": "kind",
+        "[sources\n": "not valid TOML",
+    }
+    for text, problem in cases.items():
+        (tmp_path / "radar.toml").write_text(text)
+        with pytest.raises(ConfigError, match=problem):
+            configuration.load(tmp_path)
+        code, _, err = radar(capsys, "config", "check", "--home", home)
+        assert code == 2 and "hunter2" not in err
+
+
+def test_schedule_prints_a_timer_and_a_cron_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = radar(capsys, "schedule", "--at", "06:30", "--home", str(tmp_path))
+    assert code == 0 and "OnCalendar=*-*-* 06:30:00" in out and "Persistent=true" in out
+    assert f"run --home {tmp_path}" in out
+    code, out, _ = radar(capsys, "schedule", "--cron", "--at", "7:05", "--home", str(tmp_path))
+    assert code == 0 and out.startswith("5 7 * * * ")
+    assert radar(capsys, "schedule", "--at", "25:00")[0] == 2
+    assert radar(capsys, "run", "--every", "soon", "--home", str(tmp_path))[0] == 2
+
+
+def test_web_serves_the_atom_feeds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from paperradar.web import create_app
+
+    feed = str(data.__globals__["DATA"] / "arxiv_rss/arxiv_cs_ai.xml")
+    assert radar(capsys, "ingest", "arxiv", "--from", feed, "--home", str(tmp_path))[0] == 0
+    assert radar(capsys, "brief", "--home", str(tmp_path), "-o", str(tmp_path / "b.md"))[0] == 0
+    with TestClient(create_app(tmp_path), base_url="http://127.0.0.1") as client:
+        response = client.get("/feed/briefings.atom")
+        assert response.headers["content-type"].startswith("application/atom+xml")
+        parsed = feedparser.parse(response.content)
+        assert not parsed.bozo and len(parsed.entries) == 1
+        assert parsed.entries[0].link.startswith("http://127.0.0.1/briefing?day=")
+        assert client.get("/feed/other.atom").status_code == 422
+
+
+def test_webhook_payloads() -> None:
+    from paperradar.brief.model import Briefing
+    from paperradar.config import Webhook
+    from paperradar.deliver import DISCORD_LIMIT, webhook_payload
+
+    b = Briefing(
+        day=DAY,
+        lang="en",
+        title="Routers win",
+        overview=("A claim with 12% behind it.",) * 200,
+        featured=(),
+        noted=(),
+        observation="",
+        themes=(),
+        health=(),
+    )
+    slack = webhook_payload(b, Webhook("slack", "https://h"), "http://x/briefing?day=1")
+    assert slack["text"].startswith("*Routers win*\n• A claim") and slack["text"].endswith("day=1")
+    discord = webhook_payload(b, Webhook("discord", "https://h"), None)
+    assert len(discord["content"]) <= DISCORD_LIMIT and discord["content"].endswith("…")
+    assert webhook_payload(b, Webhook("json", "https://h"), None)["day"] == DAY
