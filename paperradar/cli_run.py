@@ -108,8 +108,8 @@ def _run_once(day: dt.date, force: bool, as_json: bool, home: Path | None) -> in
             }
         )
         return code
-    if report.briefing is None:
-        err.print(f"[red]radar: no papers for {day}: nothing to brief.[/]")
+    if report.briefing is None:  # pragma: no cover - run_day always writes one
+        err.print(f"[red]radar: no briefing for {day}.[/]")
     else:
         out.print(f"[bold]{escape(report.briefing.title)}[/]")
         for channel, what in report.delivered.items():

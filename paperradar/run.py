@@ -161,10 +161,20 @@ def run_day(
     try:
         briefing = brief.build(store, str(day), lang=config.lang, llm=llm)
     except NotFoundError:
-        briefing = None
-    if briefing is not None:
-        briefing = replace(briefing, health=_health(briefing.health, report.sources))
-    report.briefing = briefing
+        # Nothing to rank is news too: the reader still gets a briefing that says so and why,
+        # instead of wondering why no email came.
+        briefing = Briefing(
+            day=str(day),
+            lang=config.lang,
+            title=f"Nothing new on {day}",
+            overview=(),
+            featured=(),
+            noted=(),
+            observation="",
+            themes=(),
+            health=brief.health(store, str(day)),
+        )
+    report.briefing = replace(briefing, health=_health(briefing.health, report.sources))
     return report
 
 

@@ -148,6 +148,21 @@ def test_daily_run_mails_the_briefing_and_says_what_failed(
     assert len([r for r in replay.requests if r.path.startswith("/rss/")]) == asked + 3
 
 
+def test_a_day_with_nothing_still_delivers_a_briefing_that_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], replay: Replay
+) -> None:
+    empty = b'<rss version="2.0"><channel><title>cs.AI updates</title></channel></rss>'
+    replay.routes["/rss/cs.AI"] = lambda q: (200, {}, empty)
+    (tmp_path / "radar.toml").write_text(
+        f'[sources]\narxiv = {{ categories = ["cs.AI"], base_url = "{replay.url("/rss/")}" }}\n'
+    )
+    code, out, err = radar(capsys, "run", "--date", "2026-11-21", "--home", str(tmp_path))
+    assert code == 1 and "nothing new was fetched" in err and "Nothing new" in out
+    text = (tmp_path / "briefings" / "2026-11-21.md").read_text()
+    assert "Nothing new on 2026-11-21" in text
+    assert "arXiv publishes no listing on weekends and holidays" in text
+
+
 def test_weekend_listing_is_explained() -> None:
     import datetime as dt
 
