@@ -161,6 +161,9 @@ def test_a_day_with_nothing_still_delivers_a_briefing_that_says_why(
     text = (tmp_path / "briefings" / "2026-11-21.md").read_text()
     assert "Nothing new on 2026-11-21" in text
     assert "arXiv publishes no listing on weekends and holidays" in text
+    assert "the run health below says why" in text and "## Featured" not in text
+    page = (tmp_path / "briefings" / "2026-11-21.html").read_text()
+    assert "the run health below says why" in page and "Featured" not in page
 
 
 def test_weekend_listing_is_explained() -> None:

@@ -29,6 +29,7 @@ LABELS: dict[str, dict[str, str]] = {
         "observation": "Today's Observation",
         "health": "Run health",
         "people": "From people you follow",
+        "nothing": "No paper reached the radar today; the run health below says why.",
         "on": "on",
         "abs": "abstract",
         "pdf": "PDF",
@@ -52,6 +53,7 @@ LABELS: dict[str, dict[str, str]] = {
         "observation": "今日观察",
         "health": "运行状态",
         "people": "关注的人在说什么",
+        "nothing": "今天没有论文进入雷达；原因见下方运行状态。",
         "on": "关于",
         "abs": "摘要",
         "pdf": "PDF",
@@ -94,9 +96,12 @@ def _md_escape(text: str) -> str:
 def markdown(b: Briefing) -> str:
     w = labels(b.lang)
     out = [f"# {_md_escape(b.title)}", "", f"*{w['briefing']} · {b.day}*", ""]
-    out += [f"## {w['overview']}", ""]
-    out += [f"- {_md_escape(line)}" for line in b.overview]
-    out += ["", f"## {w['featured']}", ""]
+    if not b.featured:
+        out += [w["nothing"], ""]
+    else:
+        out += [f"## {w['overview']}", ""]
+        out += [f"- {_md_escape(line)}" for line in b.overview]
+        out += ["", f"## {w['featured']}", ""]
     for n, f in enumerate(b.featured, 1):
         out += [f"### {n:02d} · {localized(f.tag, b.lang)} · {_md_escape(f.headline)}", ""]
         out += [_md_escape(p) + "\n" for p in f.narrative]
