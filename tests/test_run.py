@@ -58,6 +58,7 @@ def write_config(home: Path, replay: Replay, port: int) -> None:
 [sources]
 arxiv = {{ categories = ["cs.AI", "cs.CL", "cs.LG"], base_url = "{replay.url("/rss/")}" }}
 hf-daily = {{ base_url = "{replay.url("/api/daily_papers")}" }}
+crossref = {{ issns = ["2835-8856"], base_url = "{replay.url("/works")}" }}
 
 [deliver]
 dir = "out"
@@ -77,6 +78,10 @@ url = "{replay.url("/hooks/slack")}"
 kind = "discord"
 url = "{replay.url("/hooks/missing")}"
 
+[[deliver.webhook]]
+kind = "json"
+url = "{replay.url("/hooks/json")}"
+
 [deliver.feed]
 base_url = "http://radar.example"
 """
@@ -93,14 +98,18 @@ def test_daily_run_mails_the_briefing_and_says_what_failed(
     for cat in ("ai", "cl", "lg"):
         body = data(f"arxiv_rss/arxiv_cs_{cat}.xml")
         replay.routes[f"/rss/cs.{cat.upper()}"] = lambda q, body=body: (200, {}, body)
-    replay.routes["/api/daily_papers"] = lambda q: (404, {}, b'{"error":"Not Found"}')
+    hf = data("hf_daily/daily_papers_2026-07-27.json")
+    replay.routes["/api/daily_papers"] = lambda q: (200, {}, hf)
+    replay.routes["/works"] = lambda q: (200, {}, b"<html>Service Unavailable</html>")
     replay.routes["/hooks/slack"] = lambda q: (200, {}, b"ok")
+    replay.routes["/hooks/json"] = lambda q: (200, {}, b"")
     write_config(tmp_path, replay, port)
     home = str(tmp_path)
 
     code, out, err = radar(capsys, "run", "--date", DAY, "--home", home)
-    assert code == 1  # a source failed
-    assert "arxiv: ok, 9 new" in err and "hf-daily: failed" in err and "HTTP 404" in err
+    assert code == 1, err  # a source failed
+    assert "arxiv: ok, 9 new" in err and "hf-daily: ok, 30 new" in err
+    assert "crossref: failed" in err and "malformed JSON" in err
     assert "email: sent to reader@example.org, second@example.org" in out
     assert "webhook 1 (slack): sent" in out
     assert "webhook 2 (discord): failed" in out and "HTTP 404" in out  # one channel failing
@@ -114,12 +123,14 @@ def test_daily_run_mails_the_briefing_and_says_what_failed(
     rich = msg.get_body(("html",))
     assert plain is not None and rich is not None
     text, page = plain.get_content(), rich.get_content()
-    assert "## Run health" in text and "hf-daily: failed" in text and "HTTP 404" in text
-    assert "arxiv: OK, 9 items" in text
-    assert "<table" in page and "style=" in page and "hf-daily" in page
+    assert "## Run health" in text and "crossref: failed" in text and "malformed JSON" in text
+    assert "arxiv: OK, 9 items" in text and "hf-daily: OK, 30 items" in text
+    assert "<table" in page and "style=" in page and "crossref" in page
 
     slack = [r for r in replay.requests if r.path == "/hooks/slack"]
     assert slack and slack[0].method == "POST" and json.loads(slack[0].body)["text"]
+    generic = [r for r in replay.requests if r.path == "/hooks/json"]
+    assert json.loads(generic[0].body)["day"] == DAY and "webhook 3 (json): sent" in out
     assert (tmp_path / "out" / f"{DAY}.md").exists() and (tmp_path / "out" / f"{DAY}.html").exists()
     for name in ("briefings.atom", "papers.atom"):
         parsed = feedparser.parse((tmp_path / "out" / name).read_bytes())
@@ -129,23 +140,24 @@ def test_daily_run_mails_the_briefing_and_says_what_failed(
     assert day_feed.entries[0].link == f"http://radar.example/briefing?day={DAY}"
     assert "<table" in day_feed.entries[0].content[0].value
 
-    # Same day again: arXiv is reused, only the failed source is asked again.
-    asked = len([r for r in replay.requests if r.path.startswith("/rss/")])
+    # Same day again: arXiv and HF are reused, only the failed source is asked again.
+    asked = len([r for r in replay.requests if r.path.startswith(("/rss/", "/api/"))])
     code, out, err = radar(capsys, "run", "--date", DAY, "--json", "--home", home)
     report = json.loads(out)
     assert code == 1 and report["exit"] == 1
     status = {s["source"]: s["status"] for s in report["sources"]}
-    assert status == {"arxiv": "reused", "hf-daily": "failed"}
-    assert len([r for r in replay.requests if r.path.startswith("/rss/")]) == asked
-    # --force fetches again; nothing is new, and the exit code says so.
-    replay.routes["/api/daily_papers"] = lambda q: (200, {}, b"[]")
+    assert status == {"arxiv": "reused", "hf-daily": "reused", "crossref": "failed"}
+    assert len([r for r in replay.requests if r.path.startswith(("/rss/", "/api/"))]) == asked
+    # --force fetches everything again: arXiv and HF have nothing new, Crossref now answers.
+    replay.routes["/works"] = lambda q: (200, {}, data("crossref/works_query.json"))
     code, out, _ = radar(capsys, "run", "--date", DAY, "--force", "--json", "--home", home)
     report = json.loads(out)
-    assert code == 1 and {s["source"]: s["status"] for s in report["sources"]} == {
+    assert code == 0 and {s["source"]: s["status"] for s in report["sources"]} == {
         "arxiv": "empty",
         "hf-daily": "empty",
+        "crossref": "ok",
     }
-    assert len([r for r in replay.requests if r.path.startswith("/rss/")]) == asked + 3
+    assert len([r for r in replay.requests if r.path.startswith(("/rss/", "/api/"))]) == asked + 4
 
 
 def test_a_day_with_nothing_still_delivers_a_briefing_that_says_why(
