@@ -3,6 +3,9 @@
 A page is parsed completely before anything is written, and written in one transaction, so a
 malformed response leaves the store untouched. Each run is recorded with its per-source counts
 and errors; the ingest cursor (OAI's last datestamp) moves only after its page is stored.
+``ingest_fetch`` fetches and stores page by page (one source, the CLI); the daily run instead
+``collect``s several sources in worker threads and ``ingest_pages`` stores each in the main
+thread, since the SQLite connection belongs to one thread. Papers and posts share the path.
 """
 
 from __future__ import annotations
