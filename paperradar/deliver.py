@@ -26,31 +26,37 @@ from paperradar.store import Store
 DISCORD_LIMIT = 2000  # characters Discord accepts in one message
 
 
-def write_files(briefing: Briefing, directory: Path) -> list[Path]:
+def rendered(briefing: Briefing) -> dict[str, str]:
+    """The briefing as Markdown and HTML, rendered once for every channel."""
+    return {fmt: brief.render(briefing, fmt) for fmt in ("md", "html")}
+
+
+def write_files(day: str, texts: dict[str, str], directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for fmt in ("md", "html"):
-        path = directory / f"{briefing.day}.{fmt}"
-        path.write_text(brief.render(briefing, fmt), encoding="utf-8")
+    for fmt, text in texts.items():
+        path = directory / f"{day}.{fmt}"
+        path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
 
 
-def message(briefing: Briefing, email: Email, to: str) -> EmailMessage:
+def message(briefing: Briefing, texts: dict[str, str], email: Email, to: str) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = f"Paper Radar · {briefing.day}: {briefing.title}"
     msg["From"] = email.sender
     msg["To"] = to
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=email.sender.rsplit("@", 1)[-1])
-    msg.set_content(brief.render(briefing, "md"))
-    msg.add_alternative(brief.render(briefing, "html"), subtype="html")
+    msg.set_content(texts["md"])
+    msg.add_alternative(texts["html"], subtype="html")
     return msg
 
 
-def send_email(briefing: Briefing, email: Email) -> str:
+def send_email(briefing: Briefing, email: Email, texts: dict[str, str] | None = None) -> str:
     """Send one message per reader; returns who got it. Raises ``DeliveryError`` on failure."""
     password = email.password()
+    texts = texts or rendered(briefing)
     context = ssl.create_default_context()
     try:
         if email.security == "ssl":
@@ -70,7 +76,7 @@ def send_email(briefing: Briefing, email: Email) -> str:
                     )
                 smtp.login(email.username, password)
             for to in email.to:
-                smtp.send_message(message(briefing, email, to))
+                smtp.send_message(message(briefing, texts, email, to))
     except (OSError, smtplib.SMTPException) as exc:
         # The exception text never holds the password; smtplib does not echo credentials.
         raise DeliveryError(f"email via {email.host}:{email.port} failed: {exc}") from exc
@@ -110,12 +116,13 @@ def deliver_all(
 
     done: dict[str, str] = {}
     directory = home / config.deliver_dir
-    files = write_files(briefing, directory)
+    texts = rendered(briefing)
+    files = write_files(briefing.day, texts, directory)
     done["files"] = ", ".join(str(p) for p in files)
     page = f"{config.feed_base.rstrip('/')}/briefing?day={briefing.day}"
     if config.email is not None:
         try:
-            done["email"] = f"sent to {send_email(briefing, config.email)}"
+            done["email"] = f"sent to {send_email(briefing, config.email, texts)}"
         except DeliveryError as exc:
             done["email"] = f"failed: {exc}"
     for n, hook in enumerate(config.webhooks):

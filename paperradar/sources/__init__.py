@@ -43,6 +43,10 @@ class FetchRequest:
     api_key: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
+    def window_start(self, days: int) -> str:
+        """``since`` when given, else ``days`` before the requested day (or today)."""
+        return self.since or str((self.day or dt.date.today()) - dt.timedelta(days=days))
+
 
 Record = Item | Post  # papers from scholarly sources, posts from social ones and blogs
 

@@ -10,7 +10,6 @@ read as the original post, whose author said it.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -121,7 +120,7 @@ def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
             "or --query TEXT"
         )
     base = (request.base_url or BASE_URL).rstrip("/")
-    since = request.since or str((request.day or dt.date.today()) - dt.timedelta(days=2))
+    since = request.window_start(2)
     wanted = request.max_results or 100
     for account in request.accounts:
         params: dict[str, str | int] = {

@@ -137,7 +137,7 @@ def work_to_item(work: dict[str, Any]) -> Item | None:
 
 def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
     """Works matching the request, newest first, with Crossref's cursor."""
-    since = request.since or str((request.day or dt.date.today()) - dt.timedelta(days=7))
+    since = request.window_start(7)
     filters = [f"from-pub-date:{since}"]
     if request.day:
         filters.append(f"until-pub-date:{request.day}")

@@ -9,7 +9,6 @@ A boost is read as the boosted status, said by its own author. Timelines page ba
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -111,7 +110,7 @@ def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
             "or --tag HASHTAG"
         )
     default = request.extra.get("instance", DEFAULT_INSTANCE)
-    since = request.since or str((request.day or dt.date.today()) - dt.timedelta(days=2))
+    since = request.window_start(2)
     wanted = request.max_results or 80
     for account in request.accounts:
         user, instance = split_account(account, default)

@@ -10,7 +10,6 @@ pages with OpenAlex's cursor; the ``mailto`` puts us in the polite pool.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -138,7 +137,7 @@ def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
 
 
 def _filters(request: FetchRequest) -> list[str]:
-    since = request.since or str((request.day or dt.date.today()) - dt.timedelta(days=7))
+    since = request.window_start(7)
     filters = [f"from_publication_date:{since}"]
     if request.day:
         filters.append(f"to_publication_date:{request.day}")

@@ -114,7 +114,7 @@ def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
     base = (request.base_url or BASE_URL).rstrip("/")
     headers = {"x-api-key": request.api_key} if request.api_key else None
     today = str(request.day or dt.date.today())
-    since = request.since or str(dt.date.fromisoformat(today) - dt.timedelta(days=30))
+    since = request.window_start(30)
     mode = request.extra.get("mode", "")
     wanted = request.max_results or 100
     if mode == "recommend":

@@ -31,7 +31,6 @@ from paperradar.store import Store
 
 BADGES = {"hf-daily": "HF"}  # anything arxiv-* is "arXiv"; journals and posts come later
 JOURNALS = ("openalex", "crossref", "semantic-scholar")
-POSTS = ("bluesky", "mastodon", "rss", "x-import")
 SOURCE_FILTERS = {"arxiv": "arXiv", "hf": "HF", "journal": "Journal", "posts": "Posts"}
 KEPT_DAYS = 8  # rankings kept in memory
 KEPT_TAGS = 50_000
@@ -100,8 +99,6 @@ def badges(paper: Paper) -> tuple[str, ...]:
             label = "arXiv"
         elif obs.source in JOURNALS:
             label = "Journal"
-        elif obs.source in POSTS:
-            label = "Posts"
         else:
             label = BADGES.get(obs.source, obs.source)
         if label not in found:
