@@ -13,6 +13,12 @@ hash, so re-running it after an ingest costs nothing for papers already embedded
 from __future__ import annotations
 
 import hashlib
+import os
+import select
+import signal
+import struct
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -48,12 +54,15 @@ class StaticBackend:
 
     name = "static"
     dim = 64
+    overlap = True  # safe to run in a forked worker (no threads, no accelerator state)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         import static_model
 
+        # The encoder starts a thread pool on first use, which a forked child would not have.
+        _USED_IN.add(os.getpid())
         # One call for the whole batch: the package loads its model on every call (~0.6 s).
         return _normalise(static_model.get_embeddings([t or " " for t in texts]))
 
@@ -127,6 +136,17 @@ def embed_papers_and_texts(
 ) -> tuple[Vectors, Vectors, EmbedStats]:
     """Rows for ``papers`` and for free ``texts`` (topics), reusing stored vectors and computing
     the rest in one backend call: the static backend pays its model load once per call."""
+    return start_embedding(store, papers, texts, model).result()
+
+
+def start_embedding(
+    store: Store, papers: Sequence[Paper], texts: Sequence[str], model: str = DEFAULT
+) -> PendingEmbedding:
+    """Begin embedding what the store lacks for ``papers`` and ``texts``; ``result()`` waits.
+
+    When there is much to encode, the backend allows it and a second core is free, a forked
+    worker encodes while the caller goes on (the ranker builds its tf-idf rows meanwhile): the
+    static model spends most of a call loading itself, time a second core can absorb."""
     paper_texts = [paper_text(p.title, p.abstract) for p in papers]
     hashes = [content_hash(t) for t in paper_texts]
     stored = store.embeddings(model, [p.pk for p in papers])
@@ -135,36 +155,147 @@ def embed_papers_and_texts(
     known_texts = store.text_embeddings(model, text_hashes)
     new_texts = [i for i, h in enumerate(text_hashes) if h not in known_texts]
     wanted = [paper_texts[i] for i in missing] + [texts[i] for i in new_texts]
-    fresh = backend(model).encode(wanted) if wanted else None
-    if fresh is not None:
-        store.put_embeddings(
-            model,
-            [
-                (papers[i].pk, hashes[i], fresh[j].astype("<f4").tobytes())
-                for j, i in enumerate(missing)
-            ],
-        )
-        store.put_text_embeddings(
-            model,
-            [
-                (text_hashes[i], fresh[len(missing) + j].astype("<f4").tobytes())
-                for j, i in enumerate(new_texts)
-            ],
-        )
-        for j, i in enumerate(new_texts):
-            known_texts[text_hashes[i]] = fresh[len(missing) + j].astype("<f4").tobytes()
-    dim = fresh.shape[1] if fresh is not None else backend_dim(model, stored, known_texts)
-    out = np.zeros((len(papers), dim), dtype=np.float32)
-    fresh_row = {i: j for j, i in enumerate(missing)}
-    for i, paper in enumerate(papers):
-        if i in fresh_row and fresh is not None:
-            out[i] = fresh[fresh_row[i]]
-        else:
-            out[i] = np.frombuffer(stored[paper.pk][1], dtype="<f4")
-    extra = np.zeros((len(texts), dim), dtype=np.float32)
-    for i, digest in enumerate(text_hashes):
-        extra[i] = np.frombuffer(known_texts[digest], dtype="<f4")
-    return out, extra, EmbedStats(computed=len(missing), reused=len(papers) - len(missing))
+    job = _Encoding(model, wanted)
+    return PendingEmbedding(
+        store, model, papers, hashes, stored, missing, text_hashes, known_texts, new_texts, job
+    )
+
+
+@dataclass
+class PendingEmbedding:
+    store: Store
+    model: str
+    papers: Sequence[Paper]
+    hashes: list[str]
+    stored: dict[int, tuple[str, bytes]]
+    missing: list[int]
+    text_hashes: list[str]
+    known_texts: dict[str, bytes]
+    new_texts: list[int]
+    job: _Encoding
+
+    def result(self) -> tuple[Vectors, Vectors, EmbedStats]:
+        """The rows, once encoded and stored."""
+        papers, missing, new_texts = self.papers, self.missing, self.new_texts
+        fresh = self.job.result()
+        known_texts = self.known_texts
+        if fresh is not None:
+            self.store.put_embeddings(
+                self.model,
+                [
+                    (papers[i].pk, self.hashes[i], fresh[j].astype("<f4").tobytes())
+                    for j, i in enumerate(missing)
+                ],
+            )
+            rows = [fresh[len(missing) + j].astype("<f4").tobytes() for j in range(len(new_texts))]
+            self.store.put_text_embeddings(
+                self.model, [(self.text_hashes[i], rows[j]) for j, i in enumerate(new_texts)]
+            )
+            for j, i in enumerate(new_texts):
+                known_texts[self.text_hashes[i]] = rows[j]
+        stored = self.stored
+        dim = fresh.shape[1] if fresh is not None else backend_dim(self.model, stored, known_texts)
+        out = np.zeros((len(papers), dim), dtype=np.float32)
+        fresh_row = {i: j for j, i in enumerate(missing)}
+        for i, paper in enumerate(papers):
+            if i in fresh_row and fresh is not None:
+                out[i] = fresh[fresh_row[i]]
+            else:
+                out[i] = np.frombuffer(stored[paper.pk][1], dtype="<f4")
+        extra = np.zeros((len(self.text_hashes), dim), dtype=np.float32)
+        for i, digest in enumerate(self.text_hashes):
+            extra[i] = np.frombuffer(known_texts[digest], dtype="<f4")
+        computed = len(missing)
+        return out, extra, EmbedStats(computed=computed, reused=len(papers) - computed)
+
+
+_USED_IN: set[int] = set()  # processes where the static encoder has run
+WORKER_TIMEOUT = 300.0  # seconds before a silent worker is given up on
+OVERLAP_FROM = 200  # fewer texts than this are encoded in place: a worker would not pay off
+
+
+class _Encoding:
+    """Texts being encoded, in a forked worker when that pays off, else on the spot."""
+
+    def __init__(self, model: str, texts: list[str]) -> None:
+        self.model = model
+        self.texts = texts
+        self._rows: Vectors | None = None
+        self._worker: tuple[int, int] | None = None
+        if texts and _can_overlap(model, len(texts)):
+            self._worker = _fork_encoder(model, texts)
+        elif texts:
+            self._rows = backend(model).encode(texts)
+
+    def result(self) -> Vectors | None:
+        if not self.texts:
+            return None
+        if self._worker is not None:
+            pid, fd = self._worker
+            self._worker = None
+            self._rows = _collect(pid, fd, len(self.texts))
+            if self._rows is None:  # the worker failed: encode here, where errors surface
+                self._rows = backend(self.model).encode(self.texts)
+        return self._rows
+
+
+def _can_overlap(model: str, count: int) -> bool:
+    # Forking a process that runs other threads (the web server) can deadlock the child.
+    return (
+        count >= OVERLAP_FROM
+        and getattr(BACKENDS.get(model), "overlap", False)
+        and hasattr(os, "fork")
+        and (os.cpu_count() or 1) > 1
+        and threading.active_count() == 1
+        and os.getpid() not in _USED_IN
+    )
+
+
+def _fork_encoder(model: str, texts: list[str]) -> tuple[int, int] | None:
+    read, write = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
+    if pid == 0:  # the worker: encode, write rows, leave without running the parent's cleanup
+        status = 1
+        try:
+            os.close(read)
+            rows = backend(model).encode(texts).astype("<f4")
+            with os.fdopen(write, "wb") as out:
+                out.write(struct.pack("<Q", rows.shape[1]) + rows.tobytes())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write)
+    return pid, read
+
+
+def _collect(pid: int, fd: int, count: int) -> Vectors | None:
+    chunks = []
+    deadline = time.monotonic() + WORKER_TIMEOUT
+    with os.fdopen(fd, "rb", buffering=0) as source:
+        while True:
+            ready, _, _ = select.select([source], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:  # hung: give up on it and encode in place
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return None
+            chunk = source.read(1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    data = b"".join(chunks)
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or len(data) < 8:
+        return None
+    dim = struct.unpack("<Q", data[:8])[0]
+    if dim == 0 or len(data) - 8 != count * dim * 4:
+        return None
+    rows: Vectors = np.frombuffer(data, dtype="<f4", offset=8).reshape(count, dim).copy()
+    return rows
 
 
 def embed_store(

@@ -11,12 +11,14 @@ thread, since the SQLite connection belongs to one thread. Papers and posts shar
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from paperradar.bulk import prepared_batches
 from paperradar.errors import ParseError, RadarError, SourceError, UsageError
 from paperradar.http import Fetcher
+from paperradar.merge import Prepared
 from paperradar.models import Item, Post
 from paperradar.sources import FetchRequest, Page, Record, get
 from paperradar.sources import snapshot as snapshot_source
@@ -164,23 +166,35 @@ def _counts(result: IngestResult) -> dict[str, int]:
 
 
 def import_file(
-    store: Store, path: Path, *, on_progress: Callable[[int, UpsertStats], None] | None = None
+    store: Store,
+    path: Path,
+    *,
+    on_progress: Callable[[int, UpsertStats], None] | None = None,
+    worker: bool | None = None,
 ) -> IngestResult:
     """Bulk-import a JSON-lines file (plain or gzip) in one transaction.
 
-    ``on_progress`` gets the compressed bytes read so far and the stats of the last batch.
+    A large file is parsed in a worker process while this one writes (``bulk``); ``worker``
+    forces that on or off. ``on_progress`` gets the compressed bytes read so far and the stats
+    of the last batch.
     """
-    stream = snapshot_source.open_lines(path)
-    raw = getattr(stream, "fileobj", None) or getattr(stream, "raw", None)
+    if not path.is_file():
+        snapshot_source.open_lines(path).close()  # raises the clear "cannot read" error
 
     def work(result: IngestResult) -> None:
-        with stream:
-            items = snapshot_source.parse_lines(stream, str(path))
-            for stats in store.upsert_stream(items, batch=10_000):
-                result.stats.add(stats)
-                result.items += stats.inserted + stats.updated + stats.unchanged
-                if on_progress:
-                    on_progress(raw.tell() if raw is not None else 0, stats)
+        position = 0
+
+        def items() -> Iterator[Prepared]:
+            nonlocal position
+            for read, batch in prepared_batches(path, worker=worker):
+                position = read
+                yield from batch
+
+        for stats in store.upsert_stream(items(), batch=10_000):
+            result.stats.add(stats)
+            result.items += stats.inserted + stats.updated + stats.unchanged
+            if on_progress:
+                on_progress(position, stats)
         result.pages = 1
 
     return _recorded(store, "import", work)

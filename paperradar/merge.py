@@ -9,7 +9,7 @@ Links that can be derived from the arXiv id are not stored.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from paperradar.ids import title_key
 from paperradar.models import ARXIV_ABS, ARXIV_PDF, Item
@@ -61,6 +61,23 @@ def item_row(item: Item) -> Row:
     }
     row["title_key"] = title_key(item.title, item.authors)
     return row
+
+
+class Prepared(NamedTuple):
+    """An Item reduced to what the store writes: its paper row and its observation.
+
+    Preparing is pure and the costly part of an upsert short of SQL, so bulk import does it in a
+    worker process and hands the store only these (a plain tuple pickles cheaply)."""
+
+    row: Row
+    source: str
+    observed_on: str | None
+    data: str  # the observation's JSON
+
+
+def prepare(item: Item) -> Prepared:
+    data = json.dumps(item.extra, ensure_ascii=False, sort_keys=True) if item.observed_on else ""
+    return Prepared(item_row(item), item.source, item.observed_on, data)
 
 
 def _keep_link(url: str | None, arxiv_id: str | None, pattern: str) -> str | None:

@@ -8,6 +8,7 @@ Zhuang" are one person while "Bo Zhuang" is another.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ class AuthorName:
     given: tuple[str, ...]
 
     @classmethod
+    @functools.lru_cache(maxsize=1 << 16)  # a ranking parses the same few thousand names often
     def parse(cls, name: str) -> AuthorName:
         name = name.strip()
         if "," in name:

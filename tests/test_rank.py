@@ -130,3 +130,52 @@ def test_embeddings_are_stored_once_per_paper_and_model(sample: Store) -> None:
     again, stats = embed_papers(sample, papers)
     assert stats.computed == 0 and stats.reused == 50
     assert (again == first).all()
+
+
+_WORKER_SCRIPT = """
+import os, sys
+from pathlib import Path
+from paperradar import embed
+from paperradar.store import Store
+
+class Crashing(embed.StaticBackend):
+    name = "crashing"
+    def encode(self, texts):
+        if os.getpid() != PARENT:  # only the forked worker fails; the parent encodes fine
+            raise RuntimeError("worker down")
+        return super().encode(texts)
+
+PARENT = os.getpid()
+embed.BACKENDS["crashing"] = Crashing
+embed.OVERLAP_FROM = 10
+with Store.open(Path(sys.argv[1])) as store:
+    papers = store.papers(day=sys.argv[2])[:40]
+    results = {}
+    for model in ("static", "crashing"):
+        pending = embed.start_embedding(store, papers, ["video generation"], model)
+        forked = pending.job._worker is not None
+        results[model] = pending.result()
+        print(model, "forked" if forked else "inline")
+    assert os.getpid() in embed._USED_IN  # the crashed worker's texts were encoded here
+    inline = embed.StaticBackend().encode([embed.paper_text(p.title, p.abstract) for p in papers])
+    for model, (rows, topics, stats) in results.items():
+        assert abs(rows - inline).max() < 1e-6 and stats.computed == 40, model
+        assert topics.shape == (1, 64)
+"""
+
+
+def test_a_forked_worker_encodes_like_the_parent_and_a_failed_one_falls_back(
+    sample: Store,
+) -> None:
+    # A fresh interpreter: the encoder's thread pool must not have started before the fork.
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _WORKER_SCRIPT, str(sample.path.parent), DAY],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["static forked", "crashing forked"]

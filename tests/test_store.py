@@ -289,7 +289,8 @@ def test_bulk_import_keeps_the_search_index_exact(tmp_path: Path, store: Store) 
     assert store.search("Math Takes Two")
 
 
-def test_failed_bulk_import_writes_nothing(tmp_path: Path, store: Store) -> None:
+@pytest.mark.parametrize("worker", [False, True], ids=["in place", "worker process"])
+def test_failed_bulk_import_writes_nothing(tmp_path: Path, store: Store, worker: bool) -> None:
     from paperradar.ingest import import_file
 
     good = json.dumps(
@@ -305,10 +306,37 @@ def test_failed_bulk_import_writes_nothing(tmp_path: Path, store: Store) -> None
     dump = tmp_path / "bad.jsonl"
     dump.write_text(good + "\n{not json\n")
     with pytest.raises(ParseError, match=r"bad.jsonl: line 2, column 2: malformed JSON"):
-        import_file(store, dump)
+        import_file(store, dump, worker=worker)
     assert store.count() == 0
     fts_ok(store)
     assert store.search("okapi") == []
+
+
+def test_a_worker_process_imports_exactly_what_reading_in_place_does(tmp_path: Path) -> None:
+    from paperradar.demo import sample_paths
+    from paperradar.ingest import import_file
+
+    dumps = []
+    for worker in (False, True):
+        with Store.open(tmp_path / str(worker)) as store:
+            for path in sample_paths():
+                result = import_file(store, path, worker=worker)
+                assert result.items > 0
+            fts_ok(store)
+            dumps.append(table_dump(store))
+    assert dumps[0] == dumps[1] and len(dumps[0]) > 1500
+
+
+def test_a_truncated_gzip_fails_cleanly_in_the_worker(tmp_path: Path, store: Store) -> None:
+    from paperradar.demo import sample_paths
+    from paperradar.ingest import import_file
+
+    whole = next(p for p in sample_paths() if p.name.endswith(".gz")).read_bytes()
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(ParseError, match=r"cut.jsonl.gz: line \d+: cannot read"):
+        import_file(store, cut, worker=True)
+    assert store.count() == 0
 
 
 def test_bulk_import_leaves_other_triggers_firing(tmp_path: Path, store: Store) -> None:

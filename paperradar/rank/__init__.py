@@ -84,19 +84,22 @@ def rank_day(
 
     groups = [candidates, liked, followed, disliked, background]
     everyone = [p for g in groups for p in g]
+    pending = None
+    if weights.embedding and embedding != "none":
+        # Started first: a forked worker may encode while the tf-idf rows are counted here.
+        pending = embed.start_embedding(store, everyone, list(profile.topics), embedding)
+    raw = counts([text_of(p) for p in everyone])
+    lap("count")
     embedded = 0
     topic_emb = None
-    if weights.embedding and embedding != "none":
-        vectors, extra, stats = embed.embed_papers_and_texts(
-            store, everyone, list(profile.topics), embedding
-        )
+    if pending is not None:
+        vectors, extra, stats = pending.result()
         topic_emb = extra if len(profile.topics) else None
         embedded = stats.computed
     else:
         vectors = np.zeros((len(everyone), 0), dtype=np.float32)
     lap("embed")
 
-    raw = counts([text_of(p) for p in everyone])
     bounds = np.cumsum([0, *(len(g) for g in groups)])
     feats, idf = featurize(
         [

@@ -29,8 +29,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression
 
 from paperradar.models import Buzz, Paper
 from paperradar.profile import AuthorName, Profile
@@ -341,6 +339,9 @@ def _with_pseudo(
 def _fit_and_score(
     positives: list[Block], negatives: list[Block], candidates: Features, weights: Weights
 ) -> Array:
+    import scipy.sparse as sp  # imported late: see features.py
+    from sklearn.linear_model import LogisticRegression
+
     blocks = [*positives, *negatives]
     x = _join(
         sp.vstack([b[0] for b in blocks]).tocsr(),
@@ -364,6 +365,8 @@ def _fit_and_score(
 def _join(tfidf: Matrix, emb: Any, weights: Weights) -> Matrix:
     if not weights.embedding or emb is None or not emb.shape[1]:
         return tfidf
+    import scipy.sparse as sp
+
     return sp.hstack([tfidf, sp.csr_matrix(emb * weights.embedding)]).tocsr()
 
 

@@ -89,7 +89,10 @@ def _arxiv(value: Any, where: str) -> tuple[str, int | None]:
 
 
 def _clean(text: Any) -> str:
-    return " ".join(str(text or "").split())
+    value = str(text or "")
+    if value.isprintable() and "  " not in value and value == value.strip():
+        return value  # already clean, as most names are: cheaper to check than to rebuild
+    return " ".join(value.split())
 
 
 def _snapshot(record: dict[str, Any], where: str) -> Item:

@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from paperradar.errors import NotFoundError, StoreError
 from paperradar.ids import normalize_doi, parse_arxiv_id
-from paperradar.merge import COLUMNS, Row, item_row, merge
+from paperradar.merge import COLUMNS, Prepared, Row, merge, prepare
 from paperradar.models import Item, Observation, Paper
 from paperradar.store.briefs import BriefTables
 from paperradar.store.browse import BrowseTables
@@ -31,6 +31,7 @@ from paperradar.store.reader import ReaderTables, now_iso
 from paperradar.store.stats import UpsertStats as UpsertStats
 
 DB_NAME = "radar.db"
+T = TypeVar("T")
 _SELECT = "SELECT pk, " + ", ".join(COLUMNS) + " FROM papers"
 _INSERT = f"INSERT INTO papers ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 _UPDATE = "UPDATE papers SET " + ", ".join(f"{c} = ?" for c in COLUMNS) + " WHERE pk = ?"
@@ -125,14 +126,17 @@ class Store(ReaderTables, BriefTables, BrowseTables, PostTables):
         """Merge Items into papers and record their observations, in one transaction."""
         stats = UpsertStats()
         with self.transaction():
-            for chunk in _chunks(items, _CHUNK):
+            for chunk in _chunks(map(prepare, items), _CHUNK):
                 stats.add(self._upsert_chunk(chunk))
         return stats
 
-    def upsert_stream(self, items: Iterable[Item], batch: int = 20_000) -> Iterator[UpsertStats]:
-        """Upsert a long stream in one transaction, yielding stats every ``batch`` items.
+    def upsert_stream(
+        self, items: Iterable[Prepared], batch: int = 20_000
+    ) -> Iterator[UpsertStats]:
+        """Upsert a long stream of prepared Items in one transaction, yielding stats every
+        ``batch`` items.
 
-        Used by bulk import: the full-text index is brought up to date once at the end with one
+        Used by bulk import: the full-text index is brought up to date once per batch with one
         INSERT ... SELECT instead of a trigger per row (about twice as fast). If the stream
         raises, the transaction rolls back and nothing at all is written.
         """
@@ -144,14 +148,16 @@ class Store(ReaderTables, BriefTables, BrowseTables, PostTables):
             ).fetchall()
             for name, _ in triggers:
                 self._db.execute(f"DROP TRIGGER {name}")
-            self._fts = _DeferredIndex()
             try:
                 for chunk in _chunks(items, batch):
                     stats = UpsertStats()
+                    # Indexed batch by batch, so the index work overlaps with a reader still
+                    # parsing the rest (bulk.py); a row already indexed counts as pre-existing.
+                    self._fts = _DeferredIndex()
                     for small in _chunks(chunk, _CHUNK):
                         stats.add(self._upsert_chunk(small))
+                    self._flush_index(self._fts)
                     yield stats
-                self._flush_index(self._fts)
             finally:
                 self._fts = None
             for _, sql in triggers:
@@ -175,9 +181,9 @@ class Store(ReaderTables, BriefTables, BrowseTables, PostTables):
         )
         self._db.execute("DELETE FROM temp.reindex")
 
-    def _upsert_chunk(self, items: Sequence[Item]) -> UpsertStats:
+    def _upsert_chunk(self, items: Sequence[Prepared]) -> UpsertStats:
         stats = UpsertStats()
-        rows = [item_row(item) for item in items]
+        rows = [item.row for item in items]
         known = _Known()
         self._load(known, "arxiv_id", {r["arxiv_id"] for r in rows if r["arxiv_id"]})
         self._load(known, "doi", {r["doi"] for r in rows if r["doi"]})
@@ -212,8 +218,7 @@ class Store(ReaderTables, BriefTables, BrowseTables, PostTables):
                     stats.updated += 1
                 pk = old["pk"]
             if item.observed_on:
-                data = json.dumps(item.extra, ensure_ascii=False, sort_keys=True)
-                observations.append((pk, item.source, item.observed_on, data))
+                observations.append((pk, item.source, item.observed_on, item.data))
         before = self._db.total_changes
         self._db.executemany(_OBSERVE, observations)
         stats.observations = self._db.total_changes - before
@@ -517,8 +522,8 @@ def _paper(row: Sequence[Any], observations: tuple[Observation, ...]) -> Paper:
     )
 
 
-def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    chunk: list[Item] = []
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
     for item in items:
         chunk.append(item)
         if len(chunk) >= size:
