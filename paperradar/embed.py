@@ -228,7 +228,7 @@ class _Encoding:
         self._worker: tuple[int, int] | None = None
         if texts and _can_overlap(model, len(texts)):
             self._worker = _fork_encoder(model, texts)
-        elif texts:
+        if texts and self._worker is None:  # no worker wanted, or the fork itself failed
             self._rows = backend(model).encode(texts)
 
     def result(self) -> Vectors | None:

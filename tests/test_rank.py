@@ -157,6 +157,16 @@ with Store.open(Path(sys.argv[1])) as store:
         results[model] = pending.result()
         print(model, "forked" if forked else "inline")
     assert os.getpid() in embed._USED_IN  # the crashed worker's texts were encoded here
+
+    def no_fork():
+        raise OSError("fork refused")
+
+    embed.BACKENDS["unforked"] = type("Unforked", (embed.StaticBackend,), {"name": "unforked"})
+    embed._USED_IN.clear()  # safe: no child will run, the fork itself fails
+    os.fork = no_fork
+    pending = embed.start_embedding(store, papers, ["video generation"], "unforked")
+    results["unforked"] = pending.result()
+    print("unforked", "forked" if pending.job._worker is not None else "inline")
     inline = embed.StaticBackend().encode([embed.paper_text(p.title, p.abstract) for p in papers])
     for model, (rows, topics, stats) in results.items():
         assert abs(rows - inline).max() < 1e-6 and stats.computed == 40, model
@@ -178,4 +188,4 @@ def test_a_forked_worker_encodes_like_the_parent_and_a_failed_one_falls_back(
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[:2] == ["static forked", "crashing forked"]
+    assert done.stdout.split("\n")[:3] == ["static forked", "crashing forked", "unforked inline"]
