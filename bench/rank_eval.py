@@ -3,7 +3,7 @@
 Runs `radar eval`'s two tasks (stated interests, a few liked papers) on the shared corpus and
 relevance labels for our ranker and both baselines, and prints one table (and --json).
 
-    .venv/bin/python bench/rank_eval.py [--days N] [--topics N] [--minilm] [--json]
+    .venv/bin/python bench/rank_eval.py [--days N] [--topics N] [--topic-set S] [--minilm] [--json]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from baselines import ArxivSanityLite, ZoteroArxivDaily
 
 from paperradar import evaluate
 from paperradar.rank.offline import RadarRanker
+from paperradar.topics import TOPIC_SPLITS
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -35,6 +36,12 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=None, help="judged days to use (all)")
     parser.add_argument("--topics", type=int, default=None, help="liked-paper topics (all)")
     parser.add_argument("--tasks", default="stated,liked")
+    parser.add_argument(
+        "--topic-set",
+        default="named",
+        choices=TOPIC_SPLITS,
+        help="liked-paper topics: the 18 named ones, the generated ones, or a half of those",
+    )
     parser.add_argument("--minilm", action="store_true", help="also the MiniLM backend")
     parser.add_argument("--only", default="", help="comma-separated ranker names to run")
     parser.add_argument("--json", action="store_true")
@@ -62,6 +69,7 @@ def main() -> None:
         tasks=args.tasks.split(","),
         max_days=args.days,
         max_topics=args.topics,
+        topics=args.topic_set,
         progress=progress,
     )
     print(file=sys.stderr)

@@ -31,7 +31,6 @@ from paperradar.cli import (
     parse_day,
 )
 from paperradar.errors import UsageError
-from paperradar.ingest import from_profile
 from paperradar.store import Store
 
 Many = Annotated[list[str] | None, typer.Option()]
@@ -108,7 +107,7 @@ def ingest(
     home: Home = None,
 ) -> None:
     """Fetch one source (or parse a saved response with --from) into the store."""
-    from paperradar.ingest import ingest_fetch, ingest_file
+    from paperradar.ingest import from_profile, ingest_fetch, ingest_file
     from paperradar.sources import FetchRequest, get
 
     get(source)  # fail fast on an unknown source name

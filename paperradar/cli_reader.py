@@ -345,6 +345,9 @@ def eval_(
     ] = Path("../shared/data/relevance"),
     days: Annotated[int | None, typer.Option("--days", help="Use this many judged days.")] = None,
     topics: Annotated[int | None, typer.Option("--topics", help="Liked-paper topics.")] = None,
+    topic_set: Annotated[
+        str, typer.Option("--topic-set", help="named, generated, or its dev or test half.")
+    ] = "named",
     task: Annotated[str, typer.Option("--task", help="stated, liked or both.")] = "both",
     embedding: Annotated[str, typer.Option("--embedding", help="static, minilm, none.")] = "static",
     as_json: AsJson = False,
@@ -371,6 +374,7 @@ def eval_(
             tasks=tasks,
             max_days=days,
             max_topics=topics,
+            topics=topic_set,
             progress=progress,
         )
     if as_json:

@@ -9,10 +9,13 @@ Two tasks, both on the shared arXiv corpus (gzip JSON lines with ``listing_date`
   commit on the listing day or the morning after); days whose papers are not in the corpus are
   skipped. Unlabelled papers of the listing count as relevance 0. Reported: nDCG@20 graded by
   relevance, precision@10 and ROC-AUC with RELEVANCE >= 7 as relevant.
-- *a few liked papers*: for each method in ``LIKED_TOPICS`` the papers whose title names it form
-  a topic; its first five by listing date are the reader's liked seeds, and the ranker orders
-  every paper listed after them. The method's name is removed from every title and abstract
-  first, so only the content can find it. Reported: recall@50, recall@200, average precision.
+- *a few liked papers*: the papers whose title names a method form a topic; its first five by
+  listing date are the reader's liked seeds, and the ranker orders every paper listed after them.
+  The method's name is removed from every title and abstract first, so only the content can find
+  it. Reported: recall@50, recall@200, average precision. The topics (``paperradar.topics``) are
+  18 hand-picked ones ("named") or, for a larger and unpicked set, every acronym or CamelCase
+  name a fixed rule finds in the corpus's titles ("generated"), halved by a hash of the name into
+  "dev" for tuning and "test" for reporting.
 
 Rankers plug in through ``EvalRanker``; the product's ranker is ``RadarRanker`` and the baselines
 in ``bench/baselines.py`` implement the same protocol.
@@ -27,40 +30,26 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from paperradar.errors import UsageError
+from paperradar.metrics import (
+    average_precision,
+    ndcg,
+    paired_difference,
+    precision_at,
+    recall_at,
+    roc_auc,
+)
 from paperradar.models import Paper
+from paperradar.topics import TopicSet, choose_topics, hide
 
 Array = np.ndarray[Any, Any]
 Progress = Callable[[str, int, int], None]
-
-# (name, title/abstract pattern, case-sensitive?) — distinctive method names from the corpus's
-# titles, each named in 30 to 300 titles spread over many months.
-LIKED_TOPICS: tuple[tuple[str, str, bool], ...] = (
-    ("LoRA", r"\bLoRA\w*", True),
-    ("CLIP", r"\bCLIP\b", True),
-    ("SAM", r"\bSAM\d*\b", True),
-    ("GRPO", r"\bGRPO\b", True),
-    ("MoE", r"\bMoEs?\b|\bmixture[- ]of[- ]experts\b", False),
-    ("YOLO", r"\bYOLO\w*", True),
-    ("SLAM", r"\bSLAM\b", True),
-    ("NeRF", r"\bNeRFs?\b|\bneural radiance fields?\b", False),
-    ("DETR", r"\b\w*DETR\b", True),
-    ("RLVR", r"\bRLVR\b", True),
-    ("DPO", r"\bDPO\b", True),
-    ("JEPA", r"\b\w*JEPA\b", True),
-    ("VGGT", r"\bVGGT\b", True),
-    ("LLaVA", r"\bLLaVA\S*", True),
-    ("Mamba", r"\bMamba\w*", False),
-    ("Gaussian Splatting", r"\bGaussian[- ]Splatting\b|\b3DGS\b", False),
-    ("Speculative decoding", r"\bspeculative decoding\b", False),
-    ("KV cache", r"\bKV[- ]cache\w*", False),
-)
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -242,62 +231,6 @@ def replace_rows(rows: Any, index: Array, new: Any) -> Any:
     return sp.vstack([rows[keep], new]).tocsr()[order]
 
 
-# -- metrics ----------------------------------------------------------------------------------
-
-
-def ndcg(scores: Array, gains: Array, k: int) -> float:
-    order = np.argsort(-scores, kind="stable")[:k]
-    discounts = 1 / np.log2(np.arange(2, k + 2))
-    dcg = float((gains[order] * discounts[: len(order)]).sum())
-    ideal = np.sort(gains)[::-1][:k]
-    idcg = float((ideal * discounts[: len(ideal)]).sum())
-    return dcg / idcg if idcg else 0.0
-
-
-def precision_at(scores: Array, relevant: Array, k: int) -> float:
-    order = np.argsort(-scores, kind="stable")[:k]
-    return float(relevant[order].sum()) / k
-
-
-def roc_auc(scores: Array, relevant: Array) -> float | None:
-    pos, neg = scores[relevant], scores[~relevant]
-    if not len(pos) or not len(neg):
-        return None
-    ranks = _ranks(scores)
-    total = ranks[relevant].sum() - len(pos) * (len(pos) + 1) / 2
-    return float(total / (len(pos) * len(neg)))
-
-
-def recall_at(scores: Array, relevant: Array, k: int) -> float:
-    order = np.argsort(-scores, kind="stable")[:k]
-    count = int(relevant.sum())
-    return float(relevant[order].sum()) / count if count else 0.0
-
-
-def average_precision(scores: Array, relevant: Array) -> float:
-    order = np.argsort(-scores, kind="stable")
-    hits = relevant[order]
-    if not hits.any():
-        return 0.0
-    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
-    return float(precision[hits].mean())
-
-
-def _ranks(values: Array) -> Array:
-    """1-based ranks with ties averaged (for the Mann-Whitney form of ROC-AUC)."""
-    order = np.argsort(values, kind="stable")
-    ranks = np.empty(len(values))
-    sorted_values = values[order]
-    i = 0
-    while i < len(values):
-        j = i
-        while j + 1 < len(values) and sorted_values[j + 1] == sorted_values[i]:
-            j += 1
-        ranks[order[i : j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    return ranks
-
-
 # -- the two tasks ------------------------------------------------------------------------------
 
 
@@ -308,6 +241,7 @@ class Result:
     metrics: dict[str, float]
     units: int
     seconds: float
+    per_unit: dict[str, list[float]] = field(default_factory=dict)  # metric -> value per unit
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -316,6 +250,7 @@ class Result:
             "units": self.units,
             "seconds": round(self.seconds, 1),
             **{k: round(v, 4) for k, v in self.metrics.items()},
+            "per_unit": {k: [round(x, 4) for x in v] for k, v in self.per_unit.items()},
         }
 
 
@@ -360,39 +295,8 @@ def stated_interests(
         if progress:
             progress(f"{ranker.name}: stated interests", n + 1, len(days))
     metrics = {k: float(np.mean(v)) for k, v in totals.items()}
-    return Result(ranker.name, "stated interests", metrics, len(days), time.perf_counter() - start)
-
-
-@dataclass(frozen=True)
-class TopicSet:
-    name: str
-    members: tuple[int, ...]  # corpus indices, by listing date
-    pattern: re.Pattern[str]
-
-
-def topic_sets(
-    corpus: Sequence[Paper],
-    topics: Sequence[tuple[str, str, bool]] = LIKED_TOPICS,
-    *,
-    seeds: int = 5,
-    min_later: int = 10,
-) -> list[TopicSet]:
-    out = []
-    for name, pattern, case in topics:
-        regex = re.compile(pattern, 0 if case else re.IGNORECASE)
-        members = [i for i, p in enumerate(corpus) if regex.search(p.title)]
-        members.sort(key=lambda i: (corpus[i].announced or "", corpus[i].arxiv_id or ""))
-        if len(members) >= seeds + min_later:
-            out.append(TopicSet(name, tuple(members), regex))
-    return out
-
-
-def hide(paper: Paper, pattern: re.Pattern[str]) -> Paper:
-    return replace(
-        paper,
-        title=" ".join(pattern.sub(" ", paper.title).split()),
-        abstract=" ".join(pattern.sub(" ", paper.abstract).split()),
-    )
+    seconds = time.perf_counter() - start
+    return Result(ranker.name, "stated interests", metrics, len(days), seconds, dict(totals))
 
 
 def liked_papers(
@@ -443,7 +347,8 @@ def liked_papers(
         if progress:
             progress(f"{ranker.name}: liked papers", n + 1, len(sets))
     metrics = {k: float(np.mean(v)) for k, v in totals.items()}
-    return Result(ranker.name, "liked papers", metrics, len(sets), time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return Result(ranker.name, "liked papers", metrics, len(sets), seconds, dict(totals))
 
 
 def _index_by_day(corpus: Sequence[Paper]) -> dict[str, Array]:
@@ -461,6 +366,7 @@ def run(
     tasks: Sequence[str] = ("stated", "liked"),
     max_days: int | None = None,
     max_topics: int | None = None,
+    topics: str = "named",
     progress: Progress | None = None,
 ) -> list[Result]:
     """Both tasks for every ranker on the same data; results in ranker order."""
@@ -472,7 +378,9 @@ def run(
         # An even spread over readers and dates, not just the first days.
         step = len(days) / max_days
         days = [days[int(i * step)] for i in range(max_days)]
-    sets = topic_sets(corpus) if "liked" in tasks else []
+    sets = choose_topics(corpus, topics) if "liked" in tasks else []
+    if "liked" in tasks and not sets:
+        raise UsageError(f"the corpus has no {topics} liked-paper topics with enough papers")
     if max_topics is not None:
         sets = sets[:max_topics]
     results = []
@@ -489,7 +397,9 @@ def run(
 
 
 def table(results: Sequence[Result]) -> str:
-    """The results as a plain-text table, one block per task."""
+    """The results as a plain-text table, one block per task. With more than one ranker, the
+    first is compared with each other one on the same units: mean difference, 95% bootstrap
+    interval, and on how many units it scored higher:lower."""
     lines = []
     for task in dict.fromkeys(r.task for r in results):
         rows = [r for r in results if r.task == task]
@@ -502,5 +412,12 @@ def table(results: Sequence[Result]) -> str:
         for r in rows:
             cells = "".join(f"{r.metrics.get(n, float('nan')):10.3f}" for n in names)
             lines.append(r.ranker.ljust(width) + cells + f"{r.seconds:10.1f}")
+        first = rows[0]
+        for other in rows[1:]:
+            lines.append(f"  {first.ranker} minus {other.ranker}:")
+            for name in names:
+                a, b = first.per_unit.get(name, []), other.per_unit.get(name, [])
+                if a and len(a) == len(b):
+                    lines.append(f"    {name:8s} {paired_difference(a, b)}")
         lines.append("")
     return "\n".join(lines)

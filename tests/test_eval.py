@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from conftest import DATA
-from paperradar import evaluate
+from paperradar import evaluate, metrics, topics
 from test_cli import radar
 
 EVAL = DATA / "eval"
@@ -17,14 +18,63 @@ EVAL = DATA / "eval"
 def test_metrics_on_known_orders() -> None:
     scores = np.array([4.0, 3.0, 2.0, 1.0])
     relevant = np.array([True, False, True, False])
-    assert evaluate.precision_at(scores, relevant, 2) == 0.5
-    assert evaluate.recall_at(scores, relevant, 3) == 1.0
-    assert evaluate.average_precision(scores, relevant) == pytest.approx((1 + 2 / 3) / 2)
-    assert evaluate.roc_auc(scores, relevant) == pytest.approx(0.75)
-    assert evaluate.roc_auc(np.ones(4), relevant) == pytest.approx(0.5)  # ties count half
+    assert metrics.precision_at(scores, relevant, 2) == 0.5
+    assert metrics.recall_at(scores, relevant, 3) == 1.0
+    assert metrics.average_precision(scores, relevant) == pytest.approx((1 + 2 / 3) / 2)
+    assert metrics.roc_auc(scores, relevant) == pytest.approx(0.75)
+    assert metrics.roc_auc(np.ones(4), relevant) == pytest.approx(0.5)  # ties count half
     gains = np.array([0.0, 0.0, 0.0, 9.0])
-    assert evaluate.ndcg(-scores, gains, 2) == 1.0
-    assert evaluate.ndcg(scores, gains, 2) == 0.0
+    assert metrics.ndcg(-scores, gains, 2) == 1.0
+    assert metrics.ndcg(scores, gains, 2) == 0.0
+
+
+def test_paired_difference_tells_a_steady_gain_from_noise() -> None:
+    base = [0.1, 0.4, 0.2, 0.7, 0.3, 0.5]
+    steady = metrics.paired_difference([b + 0.05 for b in base], base)
+    assert steady.mean == pytest.approx(0.05) and steady.significant
+    assert (steady.wins, steady.losses) == (6, 0)
+    noise = metrics.paired_difference([0.3, 0.1, 0.6, 0.2, 0.4, 0.5], base)
+    assert noise.low < 0 < noise.high and not noise.significant
+    assert (noise.wins, noise.losses) == (3, 2)  # and one tie
+    assert str(steady).startswith("+0.050 [+0.050, +0.050]")
+
+
+def test_table_compares_the_first_ranker_with_the_others() -> None:
+    ours = evaluate.Result("ours", "liked papers", {"AP": 0.5}, 3, 1.0, {"AP": [0.4, 0.5, 0.6]})
+    theirs = evaluate.Result("theirs", "liked papers", {"AP": 0.4}, 3, 1.0, {"AP": [0.3, 0.4, 0.5]})
+    text = evaluate.table([ours, theirs])
+    assert "ours minus theirs" in text and "AP       +0.100 [+0.100, +0.100] (3:0)" in text
+
+
+def test_generated_topics_follow_a_fixed_rule() -> None:
+    corpus = evaluate.load_corpus(EVAL / "corpus.jsonl.gz")
+    # The slice's LoRA papers span four months; the rule's defaults ask for six.
+    assert "LoRA" not in [name for name, _, _ in topics.generated_topics(corpus)]
+    found = topics.generated_topics(corpus, min_months=4)
+    assert [name for name, _, _ in found] == ["LoRA"]
+
+    paper = corpus[0]
+    months = [f"2025-{m:02d}-01" for m in range(1, 13)]
+    vlm = [  # plurals fold into the singular; every "VLA" title also names VLM
+        replace(
+            paper, title=f"{'VLMs' if i % 2 else 'A VLM and VLA'} {i}", announced=months[i % 12]
+        )
+        for i in range(24)
+    ]
+    burst = [replace(paper, title=f"QXZ trick {i}", announced=months[0]) for i in range(24)]
+    rare = [replace(paper, title=f"MiniGo {i}", announced=months[i]) for i in range(8)]
+    found = topics.generated_topics(vlm + burst + rare, min_titles=12, overlap=1.0)
+    assert [name for name, _, _ in found] == ["VLM", "VLA"]
+    found = topics.generated_topics(vlm + burst + rare, min_titles=12)
+    assert [name for name, _, _ in found] == ["VLM"]  # VLA's titles are all VLM's: left out
+    sets = topics.topic_sets(vlm, found)
+    assert len(sets[0].members) == 24
+    pattern = sets[0].pattern
+    # hidden wherever a tokenizer would find it, "AI-VLM" included: a leak would favour rankers
+    # whose tokenizer splits on hyphens
+    assert pattern.search("two VLMs") and pattern.search("VLM-based") and pattern.search("AI-VLM")
+    assert not pattern.search("LVLM") and not pattern.search("VLMo") and not pattern.search("vlm")
+    assert {topics.split_of(n) for n in ("VLM", "VLA", "LoRA", "CLIP", "GRPO")} == {"dev", "test"}
 
 
 def test_split_interests_keeps_topics_and_drops_not_relevant() -> None:
@@ -37,8 +87,8 @@ def test_split_interests_keeps_topics_and_drops_not_relevant() -> None:
         "Video diffusion. diffusion for video",
     ]
     numbered = " 1. Spatial intelligence;\n 2. New multimodal LLMs\n\n In suggesting papers, he "
-    topics = evaluate.split_interests(numbered + "likes vision. " * 12)
-    assert topics[:2] == ["Spatial intelligence;", "New multimodal LLMs"] and len(topics) == 3
+    parts = evaluate.split_interests(numbered + "likes vision. " * 12)
+    assert parts[:2] == ["Spatial intelligence;", "New multimodal LLMs"] and len(parts) == 3
 
 
 def test_labelled_days_map_to_listing_days() -> None:
@@ -46,10 +96,10 @@ def test_labelled_days_map_to_listing_days() -> None:
     days = evaluate.load_labelled_days(EVAL / "relevance", corpus)
     assert [d.day for d in days] == ["2025-05-05", "2025-09-04"]
     assert all(d.relevance and max(d.relevance.values()) >= 7 for d in days)
-    sets = evaluate.topic_sets(corpus)
+    sets = topics.topic_sets(corpus)
     # the 30 LoRA papers kept for this task, plus one on a judged day whose title names LoRA
     assert [s.name for s in sets] == ["LoRA"] and len(sets[0].members) == 31
-    hidden = evaluate.hide(corpus[sets[0].members[0]], sets[0].pattern)
+    hidden = topics.hide(corpus[sets[0].members[0]], sets[0].pattern)
     assert "LoRA" not in hidden.title + hidden.abstract
 
 
@@ -82,3 +132,19 @@ def test_radar_eval_command(capsys: pytest.CaptureFixture[str]) -> None:
 def test_radar_eval_missing_corpus_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = radar(capsys, "eval", "--corpus", "/nonexistent.jsonl.gz")
     assert code == 2 and "corpus not found" in err
+    code, _, err = radar(
+        capsys, "eval", "--corpus", str(EVAL / "corpus.jsonl.gz"), "--topic-set", "sometimes"
+    )
+    assert code == 2 and "use one of named, generated, dev, test" in err
+    # the slice's LoRA papers span four months, fewer than a generated topic needs
+    code, _, err = radar(
+        capsys,
+        "eval",
+        "--corpus",
+        str(EVAL / "corpus.jsonl.gz"),
+        "--topic-set",
+        "generated",
+        "--task",
+        "liked",
+    )
+    assert code == 2 and "no generated liked-paper topics" in err

@@ -1,0 +1,135 @@
+"""Topic sets for ``radar eval``'s liked-papers task: which papers form one, and hiding its name.
+
+A topic is the set of papers whose title names a method or field; the eval hides the name from
+every title and abstract so a ranker must find the topic by its content. The 18 hand-picked
+``LIKED_TOPICS`` are the "named" set. ``generated_topics`` finds a larger set by a fixed rule
+instead of by hand (every acronym or CamelCase name used in enough titles over enough months),
+and ``split_of`` halves it by a hash of the name: tune on "dev", report "test".
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from paperradar.errors import UsageError
+from paperradar.models import Paper
+
+# (name, title/abstract pattern, case-sensitive?) — distinctive method names from the corpus's
+# titles, each named in 30 to 300 titles spread over many months.
+LIKED_TOPICS: tuple[tuple[str, str, bool], ...] = (
+    ("LoRA", r"\bLoRA\w*", True),
+    ("CLIP", r"\bCLIP\b", True),
+    ("SAM", r"\bSAM\d*\b", True),
+    ("GRPO", r"\bGRPO\b", True),
+    ("MoE", r"\bMoEs?\b|\bmixture[- ]of[- ]experts\b", False),
+    ("YOLO", r"\bYOLO\w*", True),
+    ("SLAM", r"\bSLAM\b", True),
+    ("NeRF", r"\bNeRFs?\b|\bneural radiance fields?\b", False),
+    ("DETR", r"\b\w*DETR\b", True),
+    ("RLVR", r"\bRLVR\b", True),
+    ("DPO", r"\bDPO\b", True),
+    ("JEPA", r"\b\w*JEPA\b", True),
+    ("VGGT", r"\bVGGT\b", True),
+    ("LLaVA", r"\bLLaVA\S*", True),
+    ("Mamba", r"\bMamba\w*", False),
+    ("Gaussian Splatting", r"\bGaussian[- ]Splatting\b|\b3DGS\b", False),
+    ("Speculative decoding", r"\bspeculative decoding\b", False),
+    ("KV cache", r"\bKV[- ]cache\w*", False),
+)
+
+
+@dataclass(frozen=True)
+class TopicSet:
+    name: str
+    members: tuple[int, ...]  # corpus indices, by listing date
+    pattern: re.Pattern[str]
+
+
+def topic_sets(
+    corpus: Sequence[Paper],
+    topics: Sequence[tuple[str, str, bool]] = LIKED_TOPICS,
+    *,
+    seeds: int = 5,
+    min_later: int = 10,
+) -> list[TopicSet]:
+    out = []
+    for name, pattern, case in topics:
+        regex = re.compile(pattern, 0 if case else re.IGNORECASE)
+        members = [i for i, p in enumerate(corpus) if regex.search(p.title)]
+        members.sort(key=lambda i: (corpus[i].announced or "", corpus[i].arxiv_id or ""))
+        if len(members) >= seeds + min_later:
+            out.append(TopicSet(name, tuple(members), regex))
+    return out
+
+
+# An acronym or CamelCase name: two or more capitals (GRPO, LoRA, 3DGS, DINOv3), a whole token
+# (a hyphen ends a token: "AI-ECG" names ECG, as every tokenizer that splits on it would see).
+_NAME = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?![A-Za-z0-9])")
+TOPIC_SPLITS = ("named", "generated", "dev", "test")
+
+
+def generated_topics(
+    corpus: Sequence[Paper],
+    *,
+    min_titles: int = 20,
+    max_titles: int = 300,
+    min_months: int = 6,
+    overlap: float = 0.5,
+) -> list[tuple[str, str, bool]]:
+    """Topics found by a fixed rule rather than picked: every name with two or more capitals
+    that ``min_titles`` to ``max_titles`` titles use, across ``min_months`` calendar months or
+    more (a lasting method or field, not one paper's acronym). A plural folds into its singular
+    (VLMs into VLM); a name sharing more than ``overlap`` of its titles with a more frequent one
+    is left out. Most used first, in ``LIKED_TOPICS``' (name, pattern, case-sensitive) form."""
+    titles: dict[str, set[int]] = defaultdict(set)
+    months: dict[str, set[str]] = defaultdict(set)
+    for i, paper in enumerate(corpus):
+        for token in set(_NAME.findall(paper.title)):
+            if sum(c.isupper() for c in token) < 2:
+                continue
+            if token.endswith("s") and sum(c.isupper() for c in token[:-1]) >= 2:
+                token = token[:-1]
+            titles[token].add(i)
+            months[token].add((paper.announced or "")[:7])
+    found = sorted(
+        (
+            (name, members)
+            for name, members in titles.items()
+            if min_titles <= len(members) <= max_titles and len(months[name]) >= min_months
+        ),
+        key=lambda item: (-len(item[1]), item[0]),
+    )
+    kept: list[tuple[str, set[int]]] = []
+    for name, members in found:
+        if all(len(members & other) <= overlap * len(members) for _, other in kept):
+            kept.append((name, members))
+    edge = "A-Za-z0-9"
+    return [(name, rf"(?<![{edge}]){re.escape(name)}s?(?![{edge}])", True) for name, _ in kept]
+
+
+def split_of(name: str) -> str:
+    """A generated topic's half: "dev" (tune on it) or "test" (report it), by a fixed hash."""
+    return "dev" if zlib.crc32(name.encode()) % 2 == 0 else "test"
+
+
+def choose_topics(corpus: Sequence[Paper], which: str = "named") -> list[TopicSet]:
+    """The liked-paper topic sets: "named" (``LIKED_TOPICS``), "generated", or its "dev" or
+    "test" half."""
+    if which not in TOPIC_SPLITS:
+        raise UsageError(f"topics {which!r}: use one of {', '.join(TOPIC_SPLITS)}")
+    if which == "named":
+        return topic_sets(corpus)
+    sets = topic_sets(corpus, generated_topics(corpus))
+    return sets if which == "generated" else [t for t in sets if split_of(t.name) == which]
+
+
+def hide(paper: Paper, pattern: re.Pattern[str]) -> Paper:
+    return replace(
+        paper,
+        title=" ".join(pattern.sub(" ", paper.title).split()),
+        abstract=" ".join(pattern.sub(" ", paper.abstract).split()),
+    )
