@@ -7,9 +7,13 @@ error). Every command takes ``--home`` (or ``RADAR_HOME``); every listing takes 
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import datetime as dt
 import json
+import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -403,6 +407,32 @@ def main(argv: list[str] | None = None) -> None:
     except RadarError as exc:
         err.print(f"[red]radar: error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+
+
+def console() -> None:
+    """The ``radar`` console script and ``python -m paperradar``: ``main``, then a quick exit.
+
+    Tearing the interpreter down after a ranking (freeing scikit-learn's and SciPy's modules and
+    every object) takes 0.15 to 0.3 s, a tenth of the command. Exit handlers still run and the
+    output is flushed; only that teardown is skipped, and only when no other thread is left (it
+    might still be writing). Tests call ``main``, which exits the ordinary way.
+    """
+    try:
+        main()
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    if threading.active_count() > 1:
+        sys.exit(code)
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)  # what sys.exit("message") would have printed
+        code = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        # a reader that stopped early (`| head`), or a closed stream
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            stream.flush()
+    os._exit(code or 0)
 
 
 # The reader's and briefing commands register themselves on ``app``.

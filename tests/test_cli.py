@@ -135,3 +135,34 @@ def test_demo_and_module_entry_point(tmp_path: Path) -> None:
     ups = [p["sources"][-1]["data"].get("upvotes", -1) for p in result["papers"]]
     assert ups[0] >= 40 and ups[:5] == sorted(ups[:5], reverse=True)
     assert all(p["announced"] == "2026-03-27" for p in result["papers"])
+
+
+def test_console_script_exits_quickly_with_the_same_codes_and_output(tmp_path: Path) -> None:
+    """`python -m paperradar` skips the interpreter's teardown; codes and output must not change."""
+
+    def command(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "paperradar", *args, "--home", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    feed = str(DATA / "arxiv_rss/arxiv_cs_ai.xml")
+    done = command("ingest", "arxiv", "--from", feed)
+    assert done.returncode == 0 and "3 new" in done.stdout
+    listed = command("papers", "--json")
+    assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 3  # all of it flushed
+    empty = subprocess.run(
+        [sys.executable, "-m", "paperradar", "rank", "--home", str(tmp_path / "empty")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert empty.returncode == 1 and "radar: error: the store is empty" in empty.stderr
+    usage = command("rank", "--no-such-option")
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+    # a reader that stops early: no traceback, no "Exception ignored" noise
+    shell = f"{sys.executable} -m paperradar papers --json --home {tmp_path} | head -c 1"
+    piped = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=120)
+    assert piped.stdout == "[" and "Traceback" not in piped.stderr
