@@ -189,3 +189,20 @@ def test_a_forked_worker_encodes_like_the_parent_and_a_failed_one_falls_back(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:3] == ["static forked", "crashing forked", "unforked inline"]
+
+
+def test_classifier_with_no_features_to_learn_from_has_no_opinion() -> None:
+    """Every term cut (a tiny store) and no embedding: no column is left for the classifier, so
+    it scores every candidate alike instead of failing (the solver only sees used columns)."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from paperradar.rank.features import Features
+    from paperradar.rank.score import _fit_and_score
+
+    def block(rows: int) -> tuple[object, np.ndarray, float]:
+        return sp.csr_matrix((rows, 2**19), dtype=np.float32), np.zeros((rows, 0)), 1.0
+
+    empty = Features([], sp.csr_matrix((3, 2**19), dtype=np.float32), np.zeros((3, 0)))
+    scores = _fit_and_score([block(2)], [block(5)], empty, Weights(embedding=0.0))
+    assert scores.tolist() == [0.0, 0.0, 0.0]

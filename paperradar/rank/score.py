@@ -360,6 +360,8 @@ def _fit_and_score(
     # the column count (2^19 hashed terms): given just those, it finds the same model in about
     # a third less time (bench/rank_speed.py's day).
     used = np.flatnonzero(np.bincount(x.indices, minlength=x.shape[1]))
+    if not used.size:  # no training row has a feature (a tiny store, every term cut): no opinion
+        return np.zeros(candidates.tfidf.shape[0])
     model = LogisticRegression(C=weights.c, max_iter=400, solver="liblinear", tol=1e-3)
     model.fit(x[:, used], y, sample_weight=w)
     out: Array = model.decision_function(_join(candidates.tfidf, candidates.emb, weights)[:, used])
