@@ -7,7 +7,9 @@ topics and two authors and has liked ten earlier papers. The history is embedded
 
 - ``new day``: ``radar rank --json`` as a fresh process, embedding the day's 1,000 papers (and
   the reader's topics) as part of the time, with the ranker's own stage timings;
-- ``again``: the same command repeated (everything embedded), p50 and max.
+- ``again``: the same command repeated (everything embedded), p50 and max;
+- ``exit``: that command with the ordinary interpreter exit (``cli.main``) against the quick one
+  (``cli.console``, what ``radar`` runs), alternating, p50 of each.
 
 Usage: ``python bench/rank_speed.py [--workdir DIR] [--runs N]``.
 """
@@ -83,6 +85,22 @@ def timed_command(home: Path, day: str) -> tuple[float, dict[str, float]]:
     return time.perf_counter() - start, {**payload["timings"], "embedded": payload["embedded"]}
 
 
+def exit_comparison(home: Path, day: str, runs: int) -> str:
+    args = ["rank", "--date", day, "--json", "--home", str(home)]
+    entry = "import sys; from paperradar.cli import {0}; sys.argv = ['radar', *sys.argv[1:]]; {0}()"
+    seconds: dict[str, list[float]] = {"main": [], "console": []}
+    for _ in range(runs):
+        for name, found in seconds.items():
+            start = time.perf_counter()
+            code = entry.format(name)
+            subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True)
+            found.append(time.perf_counter() - start)
+    return (
+        f"exit:    ordinary p50 {statistics.median(seconds['main']):.2f} s, "
+        f"quick (radar's) p50 {statistics.median(seconds['console']):.2f} s ({runs} runs each)"
+    )
+
+
 def stages(timings: dict[str, float]) -> str:
     embedded = timings.pop("embedded")
     parts = ", ".join(f"{k} {v:.2f}" for k, v in timings.items())
@@ -112,6 +130,7 @@ def main() -> None:
             f"again:   radar rank p50 {statistics.median(warm):.2f} s, max {max(warm):.2f} s; "
             f"{stages(runs[len(runs) // 2][1])}"
         )
+        print(exit_comparison(home, day, args.runs))
 
 
 if __name__ == "__main__":
