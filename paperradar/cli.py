@@ -413,9 +413,10 @@ def console() -> None:
     """The ``radar`` console script and ``python -m paperradar``: ``main``, then a quick exit.
 
     Tearing the interpreter down after a ranking (freeing scikit-learn's and SciPy's modules and
-    every object) takes 0.15 to 0.3 s, a tenth of the command. Exit handlers still run and the
-    output is flushed; only that teardown is skipped, and only when no other thread is left (it
-    might still be writing). Tests call ``main``, which exits the ordinary way.
+    every object) takes about 0.2 s of a 2 s command (bench/rank_speed.py's ``exit`` line). Exit
+    handlers still run and the output is flushed; only that teardown is skipped, and only when no
+    other thread is left (it might still be writing). Tests call ``main``, which exits the
+    ordinary way.
     """
     try:
         main()
