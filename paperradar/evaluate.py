@@ -46,7 +46,7 @@ from paperradar.metrics import (
     roc_auc,
 )
 from paperradar.models import Paper
-from paperradar.topics import TopicSet, choose_topics, hide
+from paperradar.topics import SEEDS, TopicSet, choose_topics, hide
 
 Array = np.ndarray[Any, Any]
 Progress = Callable[[str, int, int], None]
@@ -305,7 +305,7 @@ def liked_papers(
     rows: Any,
     sets: Sequence[TopicSet],
     *,
-    seeds: int = 5,
+    seeds: int = SEEDS,
     history_size: int = 1500,
     progress: Progress | None = None,
 ) -> Result:

@@ -162,7 +162,7 @@ def test_console_script_exits_quickly_with_the_same_codes_and_output(tmp_path: P
     assert empty.returncode == 1 and "radar: error: the store is empty" in empty.stderr
     usage = command("rank", "--no-such-option")
     assert usage.returncode == 2 and "No such option" in usage.stderr
-    # a reader that stops early: no traceback, no "Exception ignored" noise
+    # through a pipe whose reader stops after one byte, the exit stays quiet
     shell = f"{sys.executable} -m paperradar papers --json --home {tmp_path} | head -c 1"
     piped = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=120)
-    assert piped.stdout == "[" and "Traceback" not in piped.stderr
+    assert piped.stdout == "[" and piped.stderr == ""

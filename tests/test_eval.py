@@ -69,6 +69,11 @@ def test_generated_topics_follow_a_fixed_rule() -> None:
     assert [name for name, _, _ in found] == ["VLM"]  # VLA's titles are all VLM's: left out
     sets = topics.topic_sets(vlm, found)
     assert len(sets[0].members) == 24
+    # the eval builds them from the titles the rule found, without scanning again: same sets
+    chosen = topics.choose_topics(vlm + burst + rare, "generated")
+    scanned = topics.topic_sets(vlm + burst + rare, topics.generated_topics(vlm + burst + rare))
+    assert [(t.name, t.members) for t in chosen] == [(t.name, t.members) for t in scanned]
+    assert [t.name for t in chosen] == ["VLM"]
     pattern = sets[0].pattern
     # hidden wherever a tokenizer would find it, "AI-VLM" included: a leak would favour rankers
     # whose tokenizer splits on hyphens
