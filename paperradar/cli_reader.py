@@ -27,7 +27,7 @@ from paperradar.errors import NotFoundError, UsageError
 from paperradar.store import Store
 from paperradar.store.reader import paper_ref
 
-if TYPE_CHECKING:  # the ranker pulls numpy and scikit-learn; import it only when ranking
+if TYPE_CHECKING:  # the ranker pulls numpy and scipy; import it only when ranking
     from paperradar.rank import RankResult
 
 Kind = Annotated[

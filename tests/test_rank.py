@@ -148,8 +148,25 @@ class Crashing(embed.StaticBackend):
 PARENT = os.getpid()
 embed.BACKENDS["crashing"] = Crashing
 embed.OVERLAP_FROM = 10
+embed.SPLIT_FROM = 20  # the worker shares the 41 texts with a second one
 with Store.open(Path(sys.argv[1])) as store:
-    papers = store.papers(day=sys.argv[2])[:40]
+    everyone = store.papers(day=sys.argv[2])
+    papers, later = everyone[:40], everyone[40:70]
+
+    # A spare worker, started before the texts are known, encodes them once they are.
+    spare = embed.spare_encoder("static")
+    pending = embed.start_embedding(store, later, ["video generation"], "static", spare)
+    print("spare", "taken" if pending.job._worker == (spare._pid, spare._rows) else "unused")
+    spared = pending.result()
+    # With nothing left to encode a spare worker is stopped, and reaped.
+    spare = embed.spare_encoder("static")
+    pending = embed.start_embedding(store, later, ["video generation"], "static", spare)
+    assert pending.job._worker is None and pending.result()[2].computed == 0
+    try:
+        os.kill(spare._pid, 0)
+        raise AssertionError("the unused spare worker is still there")
+    except ProcessLookupError:
+        print("spare stopped")
     results = {}
     for model in ("static", "crashing"):
         pending = embed.start_embedding(store, papers, ["video generation"], model)
@@ -168,6 +185,10 @@ with Store.open(Path(sys.argv[1])) as store:
     results["unforked"] = pending.result()
     print("unforked", "forked" if pending.job._worker is not None else "inline")
     inline = embed.StaticBackend().encode([embed.paper_text(p.title, p.abstract) for p in papers])
+    inline_later = embed.StaticBackend().encode(
+        [embed.paper_text(p.title, p.abstract) for p in later]
+    )
+    assert abs(spared[0] - inline_later).max() < 1e-6 and spared[2].computed == 30
     for model, (rows, topics, stats) in results.items():
         assert abs(rows - inline).max() < 1e-6 and stats.computed == 40, model
         assert topics.shape == (1, 64)
@@ -188,7 +209,13 @@ def test_a_forked_worker_encodes_like_the_parent_and_a_failed_one_falls_back(
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[:3] == ["static forked", "crashing forked", "unforked inline"]
+    assert done.stdout.split("\n")[:5] == [
+        "spare taken",
+        "spare stopped",
+        "static forked",
+        "crashing forked",
+        "unforked inline",
+    ]
 
 
 def test_classifier_with_no_features_to_learn_from_has_no_opinion() -> None:

@@ -63,31 +63,24 @@ def rank_day(
         clock = now
 
     day = day or latest_day(store)
-    profile = profile or load(store)
-    candidates = store.papers(day=day)
-    if not candidates:
-        raise NotFoundError(f"no papers seen on {day}; `radar papers --days` lists the days")
-    if store.setting("popularity", "on") == "off":
-        weights = weights.with_changes(popularity=0.0)
-    seen = {p.pk for p in candidates}
-    # Feedback on today's own papers trains too: a like on the page lifts the paper and its
-    # neighbours in the next ranking (the scorer keeps a paper from explaining itself).
-    liked = list({p.pk: p for p in (*profile.liked, *profile.saved)}.values())
-    disliked = list(profile.disliked)
-    followed = _followed_history(store, profile, day, seen | {p.pk for p in liked})
-    taken = seen | {p.pk for p in (*liked, *disliked, *followed)}
-    sample = [
-        pk for pk in store.sample_pks(weights.negatives + len(taken), before=day) if pk not in taken
-    ][: weights.negatives]
-    background = store.papers_by_pk(sample)
-    lap("load")
-
-    groups = [candidates, liked, followed, disliked, background]
-    everyone = [p for g in groups for p in g]
-    pending = None
-    if weights.embedding and embedding != "none":
-        # Started first: a forked worker may encode while the tf-idf rows are counted here.
-        pending = embed.start_embedding(store, everyone, list(profile.topics), embedding)
+    spare = None
+    if weights.embedding and embedding != "none" and store.unembedded_on(day, embedding):
+        # A day not embedded yet (ingest embeds as it goes; a day from `radar import` or an
+        # interrupted ingest is not): a worker loads the model while the store is read.
+        spare = embed.spare_encoder(embedding)
+    try:
+        profile, weights, groups = _gather(store, day, profile, weights)
+        lap("load")
+        everyone = [p for g in groups for p in g]
+        pending = None
+        if weights.embedding and embedding != "none":
+            # Started first: a forked worker may encode while the tf-idf rows are counted here.
+            pending = embed.start_embedding(store, everyone, list(profile.topics), embedding, spare)
+    except BaseException:
+        if spare is not None:  # not handed its texts: stop it rather than leave it waiting
+            spare.cancel()
+        raise
+    candidates = groups[0]
     raw = counts([text_of(p) for p in everyone])
     lap("count")
     embedded = 0
@@ -130,6 +123,31 @@ def rank_day(
         timings=timings,
         embedded=embedded,
     )
+
+
+def _gather(
+    store: Store, day: str, profile: Profile | None, weights: Weights
+) -> tuple[Profile, Weights, list[list[Paper]]]:
+    """The reader's profile, the weights the store's settings leave, and the papers to rank and
+    learn from: the day's, liked, followed authors' earlier ones, disliked, background."""
+    profile = profile or load(store)
+    candidates = store.papers(day=day)
+    if not candidates:
+        raise NotFoundError(f"no papers seen on {day}; `radar papers --days` lists the days")
+    if store.setting("popularity", "on") == "off":
+        weights = weights.with_changes(popularity=0.0)
+    seen = {p.pk for p in candidates}
+    # Feedback on today's own papers trains too: a like on the page lifts the paper and its
+    # neighbours in the next ranking (the scorer keeps a paper from explaining itself).
+    liked = list({p.pk: p for p in (*profile.liked, *profile.saved)}.values())
+    disliked = list(profile.disliked)
+    followed = _followed_history(store, profile, day, seen | {p.pk for p in liked})
+    taken = seen | {p.pk for p in (*liked, *disliked, *followed)}
+    sample = [
+        pk for pk in store.sample_pks(weights.negatives + len(taken), before=day) if pk not in taken
+    ][: weights.negatives]
+    background = store.papers_by_pk(sample)
+    return profile, weights, [candidates, liked, followed, disliked, background]
 
 
 def _followed_history(store: Store, profile: Profile, day: str, exclude: set[int]) -> list[Paper]:

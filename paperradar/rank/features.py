@@ -9,72 +9,86 @@ together.
 
 from __future__ import annotations
 
-import functools
+import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import mmh3
 import numpy as np
 
 from paperradar.embed import Vectors, paper_text
 from paperradar.models import Paper
+from paperradar.rank.stopwords import ENGLISH
 
 Matrix = Any  # scipy.sparse CSR matrix; scipy ships no type hints
 
-# scikit-learn and scipy are imported where first used, not with this module: their import
-# takes about a second, which `radar rank` spends while the embedding worker runs.
-
-
-@functools.cache
-def _hasher() -> Any:
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    return HashingVectorizer(
-        n_features=2**19,
-        ngram_range=(1, 2),
-        stop_words="english",
-        alternate_sign=False,
-        norm=None,
-        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b",
-        dtype=np.float32,
-    )
+# The ranker's hot path imports scipy.sparse (about 0.1 s) but not scikit-learn (about 0.9 s, a
+# third of a fresh `radar rank`): hashing, idf and the classifier are done here and in linear.py,
+# and tests pin them to scikit-learn's HashingVectorizer, TfidfTransformer and liblinear.
+N_FEATURES = 2**19
+_TOKEN = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b")
 
 
 def text_of(paper: Paper) -> str:
     return paper_text(paper.title, paper.abstract)
 
 
+def terms(text: str) -> list[str]:
+    """The words (stop words left out) and adjacent word pairs of ``text``, lower-cased."""
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in ENGLISH]
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
 def counts(texts: Sequence[str]) -> Matrix:
-    """Raw term counts of ``texts`` (rows) over hashed unigrams and bigrams."""
-    return _hasher().transform(list(texts))
+    """Raw term counts of ``texts`` (rows) over hashed unigrams and bigrams.
+
+    A term's column is the absolute signed 32-bit MurmurHash3 of its UTF-8 bytes modulo 2^19,
+    so a text's row needs no vocabulary and is the same in every process and run."""
+    import scipy.sparse as sp
+
+    hashes: list[int] = []
+    ends = [0]
+    for text in texts:
+        hashes.extend(map(mmh3.hash, terms(text)))
+        ends.append(len(hashes))
+    columns = np.abs(np.array(hashes, dtype=np.int64)) % N_FEATURES
+    rows = sp.csr_matrix(
+        (np.ones(len(hashes), dtype=np.float32), columns.astype(np.int32), np.array(ends)),
+        shape=(len(texts), N_FEATURES),
+    )
+    rows.sum_duplicates()
+    return rows
 
 
 @dataclass
 class Idf:
-    """idf weights fitted on a set of papers; turns count rows into unit-length tf-idf rows."""
+    """Smoothed idf weights fitted on a set of papers; turns count rows into unit-length rows of
+    sublinear tf times idf."""
 
-    transformer: Any  # a fitted sklearn TfidfTransformer
+    weights: np.ndarray[Any, np.dtype[np.float32]]
 
     @classmethod
     def fit(cls, count_rows: Matrix, *, max_df: float = 1.0, min_df: int = 1) -> Idf:
         """Fit on ``count_rows``; terms in more than ``max_df`` of the rows or fewer than
         ``min_df`` rows get weight 0 (too common to tell papers apart, or too rare to learn)."""
-        from sklearn.feature_extraction.text import TfidfTransformer
-
-        transformer = TfidfTransformer(sublinear_tf=True, smooth_idf=True)
-        transformer.fit(count_rows)
+        n = count_rows.shape[0]
+        df = np.bincount(count_rows.indices, minlength=count_rows.shape[1]).astype(np.float32)
+        weights = np.log(np.float32(n + 1) / (df + np.float32(1))) + np.float32(1)
         if max_df < 1.0 or min_df > 1:
-            df = np.bincount(count_rows.indices, minlength=count_rows.shape[1])
-            keep = (df >= min_df) & (df <= max_df * count_rows.shape[0])
-            transformer.idf_ = transformer.idf_ * keep
-        return cls(transformer)
+            weights *= (df >= min_df) & (df <= max_df * n)
+        return cls(weights.astype(np.float32))
 
     def __call__(self, count_rows: Matrix) -> Matrix:
-        if count_rows.shape[0] == 0:  # scikit-learn refuses empty input; a reader may have no likes
-            import scipy.sparse as sp
-
-            return sp.csr_matrix(count_rows.shape, dtype=np.float32)
-        return self.transformer.transform(count_rows).astype(np.float32).tocsr()
+        rows = count_rows.astype(np.float32, copy=True).tocsr()
+        rows.data = (np.log(rows.data) + np.float32(1)) * self.weights[rows.indices]
+        rows.eliminate_zeros()  # terms the idf cut
+        squares = rows.multiply(rows).sum(axis=1).A1
+        norms = np.sqrt(squares, dtype=np.float64)
+        norms[norms == 0] = 1.0
+        rows.data /= np.repeat(norms, np.diff(rows.indptr)).astype(np.float32)
+        return rows
 
 
 @dataclass

@@ -34,6 +34,7 @@ from paperradar.models import Buzz, Paper
 from paperradar.profile import AuthorName, Profile
 from paperradar.rank import signals
 from paperradar.rank.features import Features, Idf, Matrix, cosine, text_rows
+from paperradar.rank.linear import fit_logistic
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
 Index = np.ndarray[Any, np.dtype[np.int64]]
@@ -340,7 +341,6 @@ def _fit_and_score(
     positives: list[Block], negatives: list[Block], candidates: Features, weights: Weights
 ) -> Array:
     import scipy.sparse as sp  # imported late: see features.py
-    from sklearn.linear_model import LogisticRegression
 
     blocks = [*positives, *negatives]
     x = _join(
@@ -362,10 +362,8 @@ def _fit_and_score(
     used = np.flatnonzero(np.bincount(x.indices, minlength=x.shape[1]))
     if not used.size:  # no training row has a feature (a tiny store, every term cut): no opinion
         return np.zeros(candidates.tfidf.shape[0])
-    model = LogisticRegression(C=weights.c, max_iter=400, solver="liblinear", tol=1e-3)
-    model.fit(x[:, used], y, sample_weight=w)
-    out: Array = model.decision_function(_join(candidates.tfidf, candidates.emb, weights)[:, used])
-    return out
+    model = fit_logistic(x[:, used], y, w, c=weights.c)
+    return model.decision(_join(candidates.tfidf, candidates.emb, weights)[:, used])
 
 
 def _join(tfidf: Matrix, emb: Any, weights: Weights) -> Matrix:

@@ -256,6 +256,15 @@ class ReaderTables:
                 [(model, digest, blob) for digest, blob in rows],
             )
 
+    def unembedded_on(self, day: str, model: str) -> int:
+        """How many of the papers seen on ``day`` have no vector under ``model``."""
+        row = self._db.execute(
+            "SELECT count(DISTINCT o.pk) FROM observations o WHERE o.observed_on = ? AND NOT "
+            "EXISTS (SELECT 1 FROM embeddings e WHERE e.model = ? AND e.pk = o.pk)",
+            (day, model),
+        ).fetchone()
+        return int(row[0])
+
     def pks_without_embedding(self, model: str, limit: int | None = None) -> list[int]:
         sql = (
             "SELECT pk FROM papers WHERE pk NOT IN (SELECT pk FROM embeddings WHERE model = ?) "
