@@ -413,7 +413,7 @@ def console() -> None:
     """The ``radar`` console script and ``python -m paperradar``: ``main``, then a quick exit.
 
     Tearing the interpreter down after a ranking (freeing SciPy's and NumPy's modules and every
-    object) costs up to 0.2 s of a 1-2 s command (bench/rank_speed.py's ``exit`` line). Exit
+    object) costs about 0.1 s of a 1-2 s command (bench/rank_speed.py's ``exit`` line). Exit
     handlers still run and the output is flushed; only that teardown is skipped, and only when no
     other thread is left (it might still be writing). Tests call ``main``, which exits the
     ordinary way.
