@@ -1,5 +1,5 @@
 """The two rankers Paper Radar must beat, rebuilt from their published descriptions so that
-`bench/rank_eval.py` and `radar eval --baselines` measure them on the same data as ours.
+`bench/rank_eval.py` measures them on the same data as ours (through `radar eval`'s tasks).
 
 - arxiv-sanity-lite: tf-idf of unigrams and bigrams (20,000 features, sublinear tf, English stop
   words, min_df 5, max_df 0.1) fitted on every paper; a LinearSVC (C=0.01, balanced class weights)

@@ -167,6 +167,28 @@ with Store.open(Path(sys.argv[1])) as store:
         raise AssertionError("the unused spare worker is still there")
     except ProcessLookupError:
         print("spare stopped")
+
+    # A ranking that fails after starting a spare worker stops it too.
+    from paperradar import rank
+    started = []
+    real_spare = embed.spare_encoder
+    embed.spare_encoder = lambda model: started.append(real_spare(model)) or started[-1]
+
+    def store_gone(*args, **kwargs):
+        raise RuntimeError("store gone")
+
+    rank._gather = store_gone
+    try:
+        rank.rank_day(store, sys.argv[2])
+    except RuntimeError:
+        pass
+    assert len(started) == 1 and started[0] is not None
+    try:
+        os.kill(started[0]._pid, 0)
+        raise AssertionError("the failed ranking's spare worker is still there")
+    except ProcessLookupError:
+        print("spare stopped on error")
+    embed.spare_encoder = real_spare
     results = {}
     for model in ("static", "crashing"):
         pending = embed.start_embedding(store, papers, ["video generation"], model)
@@ -209,9 +231,10 @@ def test_a_forked_worker_encodes_like_the_parent_and_a_failed_one_falls_back(
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[:5] == [
+    assert done.stdout.split("\n")[:6] == [
         "spare taken",
         "spare stopped",
+        "spare stopped on error",
         "static forked",
         "crashing forked",
         "unforked inline",
