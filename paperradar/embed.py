@@ -243,7 +243,7 @@ class _Encoding:
             spare.cancel()
             self._spare = None
         if self._worker is None and texts and _can_overlap(model, len(texts)):
-            self._worker = _fork_encoder(model, texts)
+            self._worker = _fork(lambda: _encode_shared(_warm(model), texts))
         if texts and self._worker is None:  # no worker wanted, or the fork itself failed
             self._rows = backend(model).encode(texts)
 
@@ -329,10 +329,6 @@ def _can_overlap(model: str, count: int) -> bool:
         and threading.active_count() == 1
         and os.getpid() not in _USED_IN
     )
-
-
-def _fork_encoder(model: str, texts: list[str]) -> tuple[int, int] | None:
-    return _fork(lambda: _encode_shared(_warm(model), texts))
 
 
 def _warm(model: str) -> Backend:

@@ -52,10 +52,6 @@ def fit_logistic(
     w = np.zeros(d)
     b = 0.0
 
-    def margins_of(step_w: Array, step_b: float) -> Array:
-        out: Array = np.asarray(x @ step_w, dtype=np.float64) + step_b
-        return out
-
     def objective(w: Array, b: float, margin: Array) -> float:
         return float(0.5 * (w @ w + b * b) + cost @ np.logaddexp(0.0, -signs * margin))
 
@@ -75,7 +71,7 @@ def fit_logistic(
         curvature = cost * prob * (1.0 - prob)
         forcing = min(0.5, np.sqrt(norm / first_norm))
         step_w, step_b = _newton_step(x, xt, curvature, grad_w, grad_b, forcing * norm)
-        along = margins_of(step_w, step_b)
+        along = np.asarray(x @ step_w, dtype=np.float64) + step_b
         slope = float(grad_w @ step_w + grad_b * step_b)
         alpha = 1.0
         while True:
