@@ -19,8 +19,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
-from paperradar import embed
-from paperradar.evaluate import replace_rows
+from paperradar.enrich import embed
+from paperradar.eval.evaluate import replace_rows
 from paperradar.models import Paper
 
 Array = np.ndarray[Any, Any]

@@ -24,7 +24,7 @@ from pathlib import Path
 from rank_speed import build as build_store
 
 from paperradar.brief import build, render
-from paperradar.embed import embed_papers
+from paperradar.enrich.embed import embed_papers
 from paperradar.rank import rank_day
 from paperradar.store import Store
 

@@ -34,8 +34,8 @@ import tiktoken
 from rank_speed import build as build_store
 
 from paperradar.brief import build
+from paperradar.brief.extractive import compose
 from paperradar.brief.llm import LLMConfig
-from paperradar.brief.offline import compose
 from paperradar.rank import rank_day
 from paperradar.store import Store
 

@@ -17,8 +17,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from paperradar.enrich.link import link
 from paperradar.ingest import import_file
-from paperradar.link import link
 from paperradar.sources import get
 from paperradar.store import Store
 

@@ -18,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baselines import ArxivSanityLite, ZoteroArxivDaily
 
-from paperradar import evaluate
-from paperradar.rank.offline import RadarRanker
-from paperradar.topics import TOPIC_SPLITS
+from paperradar.eval import evaluate
+from paperradar.eval.rankers import RadarRanker
+from paperradar.eval.topics import TOPIC_SPLITS
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -30,7 +30,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from paperradar.embed import embed_papers
+from paperradar.enrich.embed import embed_papers
 from paperradar.ingest import import_file
 from paperradar.rank import rank_day
 from paperradar.store import Store

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import CORPUS, QUERIES, snapshot_file
 from rank_speed import build
 
-from paperradar.embed import embed_store
+from paperradar.enrich.embed import embed_store
 from paperradar.ingest import import_file
 from paperradar.store import Store
 from paperradar.web import create_app

@@ -18,7 +18,7 @@ import pytest
 from paperradar.brief import Briefing, build, render
 from paperradar.brief.extract import numbers
 from paperradar.brief.llm import LLMConfig
-from paperradar.evaluate import load_corpus
+from paperradar.eval.evaluate import load_corpus
 from paperradar.models import Item
 from paperradar.profile import load
 from paperradar.rank import Ranked, RankResult

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import DATA
-from paperradar import evaluate, metrics, topics
+from paperradar.eval import evaluate, metrics, topics
 from test_cli import radar
 
 EVAL = DATA / "eval"

@@ -9,7 +9,7 @@ import pytest
 from conftest import DATA, Replay, data
 from paperradar.errors import ParseError, UsageError
 from paperradar.profile import AuthorName, check_value, load
-from paperradar.seed import parse_seeds, seed
+from paperradar.profile.seed import parse_seeds, seed
 from paperradar.sources import arxiv_api
 from paperradar.store import Store
 

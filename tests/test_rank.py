@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from paperradar.embed import embed_papers
+from paperradar.enrich.embed import embed_papers
 from paperradar.models import Item
 from paperradar.rank import Weights, rank_day
 from paperradar.rank.score import Ranked
@@ -135,7 +135,7 @@ def test_embeddings_are_stored_once_per_paper_and_model(sample: Store) -> None:
 _WORKER_SCRIPT = """
 import os, sys
 from pathlib import Path
-from paperradar import embed
+from paperradar.enrich import embed
 from paperradar.store import Store
 
 class Crashing(embed.StaticBackend):

@@ -181,7 +181,7 @@ def test_a_day_with_nothing_still_delivers_a_briefing_that_says_why(
 def test_weekend_listing_is_explained() -> None:
     import datetime as dt
 
-    from paperradar.run import explain_empty
+    from paperradar.pipeline import explain_empty
 
     assert "weekends" in explain_empty("arxiv", dt.date(2026, 11, 21))  # a Saturday
     assert "holidays" in explain_empty("arxiv", dt.date(2026, 11, 23))

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import Replay, data
+from paperradar.enrich.link import TitleIndex, extract_refs, link
 from paperradar.errors import ParseError, UsageError
 from paperradar.http import Fetcher
 from paperradar.ingest import ingest_fetch, ingest_file
-from paperradar.link import TitleIndex, extract_refs, link
 from paperradar.models import Item
 from paperradar.sources import (
     FetchRequest,

@@ -13,8 +13,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from paperradar.brief import extract, observe
+from paperradar.brief.extractive import PaperText, compose, title_line
 from paperradar.brief.model import Briefing, Featured, Health, Noted, PostLine, SourceBlock
-from paperradar.brief.offline import PaperText, compose, title_line
 from paperradar.brief.render import FORMATS, render
 from paperradar.brief.select import Pick, Selection, select
 from paperradar.errors import UsageError

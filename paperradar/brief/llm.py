@@ -23,8 +23,8 @@ from typing import Any
 import httpx
 
 from paperradar.brief import extract
+from paperradar.brief.extractive import PaperText
 from paperradar.brief.model import Briefing, Featured, Noted
-from paperradar.brief.offline import PaperText
 from paperradar.brief.select import Selection
 from paperradar.errors import ConfigError, RadarError
 from paperradar.models import Paper

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from paperradar import embed
+from paperradar.enrich import embed
 from paperradar.errors import NotFoundError
 from paperradar.models import Paper
 from paperradar.profile import Profile, load

@@ -18,7 +18,7 @@ from typing import Any
 import mmh3
 import numpy as np
 
-from paperradar.embed import Vectors, paper_text
+from paperradar.enrich.embed import Vectors, paper_text
 from paperradar.models import Paper
 from paperradar.rank.stopwords import ENGLISH
 

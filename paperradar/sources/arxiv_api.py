@@ -16,7 +16,7 @@ from paperradar.http import Fetcher
 from paperradar.ids import first_doi, normalize_arxiv_id, parse_arxiv_id
 from paperradar.models import Item
 from paperradar.sources import FetchRequest, Page, iso_date
-from paperradar.xmlsafe import child, children, local, parse_xml, text
+from paperradar.sources.xmlsafe import child, children, local, parse_xml, text
 
 NAME = "arxiv-api"
 DESCRIPTION = "arXiv API queries and id lookups (export.arxiv.org, 3 s between calls)"

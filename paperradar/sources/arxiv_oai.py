@@ -21,7 +21,7 @@ from paperradar.ids import first_doi, parse_arxiv_id
 from paperradar.models import Item
 from paperradar.sources import FetchRequest, Page, iso_date
 from paperradar.sources.arxiv_rss import split_authors
-from paperradar.xmlsafe import child, children, local, parse_xml, text
+from paperradar.sources.xmlsafe import child, children, local, parse_xml, text
 
 NAME = "arxiv-oai"
 DESCRIPTION = "arXiv OAI-PMH harvest (arXiv / arXivRaw formats, resumption tokens)"

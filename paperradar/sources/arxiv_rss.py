@@ -17,7 +17,7 @@ from paperradar.http import Fetcher
 from paperradar.ids import normalize_doi, parse_arxiv_id
 from paperradar.models import Item
 from paperradar.sources import FetchRequest, Page, iso_date
-from paperradar.xmlsafe import child, children, local, parse_xml, text
+from paperradar.sources.xmlsafe import child, children, local, parse_xml, text
 
 NAME = "arxiv"
 DESCRIPTION = "arXiv daily listings (rss.arxiv.org, RSS or Atom) per category"

@@ -15,12 +15,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from paperradar import htmltext
 from paperradar.errors import ParseError, UsageError
 from paperradar.http import Fetcher
 from paperradar.ids import normalize_doi, parse_arxiv_id
 from paperradar.models import Item
-from paperradar.sources import FetchRequest, Page, cursor_pages, load_json
+from paperradar.sources import FetchRequest, Page, cursor_pages, htmltext, load_json
 
 NAME = "crossref"
 DESCRIPTION = "journal papers registered with Crossref (by ISSN, query and date)"

@@ -13,11 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from paperradar import htmltext
 from paperradar.errors import ParseError, RadarError, UsageError
 from paperradar.http import Fetcher
 from paperradar.models import Post
-from paperradar.sources import FetchRequest, Page, load_json, utc_stamp
+from paperradar.sources import FetchRequest, Page, htmltext, load_json, utc_stamp
 
 NAME = "mastodon"
 DESCRIPTION = "Mastodon account and hashtag timelines of any instance"

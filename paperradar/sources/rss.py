@@ -16,11 +16,10 @@ from typing import Any
 
 import feedparser
 
-from paperradar import htmltext
 from paperradar.errors import ParseError, RadarError, UsageError
 from paperradar.http import Fetcher
 from paperradar.models import Post
-from paperradar.sources import FetchRequest, Page
+from paperradar.sources import FetchRequest, Page, htmltext
 
 NAME = "rss"
 DESCRIPTION = "any RSS/Atom feed (lab blogs, Substack, newsletters), full text kept"

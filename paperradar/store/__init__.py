@@ -21,10 +21,10 @@ from typing import Any, TypeVar
 
 from paperradar.errors import NotFoundError, StoreError
 from paperradar.ids import normalize_doi, parse_arxiv_id
-from paperradar.merge import COLUMNS, Prepared, Row, merge, prepare
 from paperradar.models import Item, Observation, Paper
 from paperradar.store.briefs import BriefTables
 from paperradar.store.browse import BrowseTables
+from paperradar.store.merge import COLUMNS, Prepared, Row, merge, prepare
 from paperradar.store.posts import PostTables
 from paperradar.store.reader import CHUNK as _CHUNK
 from paperradar.store.reader import ReaderTables, now_iso

@@ -180,7 +180,7 @@ def chips(filters: Filters, path: str, **keep: str) -> list[tuple[str, str]]:
 @router.get("/feed/{kind}.atom")
 def atom(request: Request, kind: Annotated[str, Path(pattern="^(briefings|papers)$")]) -> Response:
     """The Atom feeds of briefings and of top papers, linking back to this server."""
-    from paperradar import feed
+    from paperradar.deliver import atom as feed
 
     build = feed.briefings_atom if kind == "briefings" else feed.papers_atom
     base = str(request.base_url).rstrip("/")

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from paperradar import embed
 from paperradar.brief.tags import tag_of
+from paperradar.enrich import embed
 from paperradar.ids import fold
 from paperradar.models import Buzz, Paper
 from paperradar.profile import AuthorName, Profile

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from paperradar.cli import Home, app, err, out, resolve_home
+from paperradar.cli.app import Home, app, err, out, resolve_home
 from paperradar.errors import UsageError
 
 

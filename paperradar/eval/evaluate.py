@@ -12,7 +12,7 @@ Two tasks, both on the shared arXiv corpus (gzip JSON lines with ``listing_date`
 - *a few liked papers*: the papers whose title names a method form a topic; its first five by
   listing date are the reader's liked seeds, and the ranker orders every paper listed after them.
   The method's name is removed from every title and abstract first, so only the content can find
-  it. Reported: recall@50, recall@200, average precision. The topics (``paperradar.topics``) are
+  it. Reported: recall@50, recall@200, average precision. The topics (``eval.topics``) are
   18 hand-picked ones ("named") or, for a larger and unpicked set, every acronym or CamelCase
   name a fixed rule finds in the corpus's titles ("generated"), halved by a hash of the name into
   "dev" for tuning and "test" for reporting.
@@ -37,7 +37,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from paperradar.errors import UsageError
-from paperradar.metrics import (
+from paperradar.eval.metrics import (
     average_precision,
     ndcg,
     paired_difference,
@@ -45,8 +45,8 @@ from paperradar.metrics import (
     recall_at,
     roc_auc,
 )
+from paperradar.eval.topics import SEEDS, TopicSet, choose_topics, hide
 from paperradar.models import Paper
-from paperradar.topics import SEEDS, TopicSet, choose_topics, hide
 
 Array = np.ndarray[Any, Any]
 Progress = Callable[[str, int, int], None]

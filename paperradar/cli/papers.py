@@ -1,26 +1,13 @@
-"""The ``radar`` command line: a thin layer that turns arguments into library calls.
-
-The library raises domain errors; ``main`` turns each into one line on stderr and the exit codes
-of PRODUCT.md (0 success, 1 ran but found nothing new or partly failed, 2 usage or configuration
-error). Every command takes ``--home`` (or ``RADAR_HOME``); every listing takes ``--json``.
-"""
+"""The store's commands: init, papers, search, show, export, runs, import and demo."""
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import datetime as dt
 import json
-import os
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -31,94 +18,21 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from paperradar import __version__
-from paperradar.errors import RadarError, UsageError
-from paperradar.models import Paper
-from paperradar.store import Store
-
-app = typer.Typer(
-    help="Paper Radar: your personal research radar.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+from paperradar.cli.app import (
+    AsJson,
+    Home,
+    NothingNew,
+    app,
+    emit_json,
+    err,
+    open_store,
+    out,
+    paper_table,
+    parse_day,
+    ranking_table,
+    resolve_home,
 )
-# Piped output gets a fixed, readable width instead of rich's 80-column fallback.
-out = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True)
-
-Home = Annotated[
-    Path | None,
-    typer.Option(
-        "--home",
-        envvar="RADAR_HOME",
-        help="Data directory (default: the platform's user data directory).",
-        show_default=False,
-    ),
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
-
-
-class NothingNew(Exception):
-    """The command ran and found nothing (exit code 1, not an error)."""
-
-
-def resolve_home(home: Path | None) -> Path:
-    if home is not None:
-        return home.expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("paper-radar", appauthor=False))
-
-
-@contextmanager
-def open_store(home: Path | None) -> Iterator[Store]:
-    store = Store.open(resolve_home(home))
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def parse_day(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    if value == "today":
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--date {value!r} is not a date; use YYYY-MM-DD or 'today'") from None
-
-
-def emit_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
-
-
-def paper_table(papers: list[Paper], *, scores: list[float] | None = None) -> Table:
-    table = Table(show_lines=False, header_style="bold", expand=True)
-    table.add_column("id", no_wrap=True, style="cyan")
-    table.add_column("title", ratio=3)
-    table.add_column("authors", ratio=1)
-    table.add_column("cat", no_wrap=True)
-    table.add_column("▲", justify="right", no_wrap=True)
-    if scores is not None:
-        table.add_column("score", justify="right", no_wrap=True)
-    for index, paper in enumerate(papers):
-        authors = (paper.authors[0] if paper.authors else "") + (
-            " et al." if len(paper.authors) > 1 else ""
-        )
-        upvotes = paper.source_data("hf-daily").get("upvotes")
-        row = [
-            paper.id,
-            paper.title,
-            authors,
-            paper.primary_category or "",
-            "" if upvotes is None else str(upvotes),
-        ]
-        if scores is not None:
-            row.append(f"{-scores[index]:.1f}")
-        table.add_row(*row)
-    return table
+from paperradar.errors import UsageError
 
 
 @app.command()
@@ -224,7 +138,7 @@ def export(
     home: Home = None,
 ) -> None:
     """Export every paper as JSON lines (re-importable) or BibTeX."""
-    from paperradar.export import write_bibtex, write_json
+    from paperradar.deliver.export import write_bibtex, write_json
 
     writers = {"json": write_json, "bibtex": write_bibtex}
     if fmt not in writers:
@@ -298,7 +212,6 @@ def demo(
     )
     out.print(f"\n[bold]Papers of {result.day}[/], most upvoted on Hugging Face first:\n")
     out.print(paper_table(result.papers[:5]))
-    from paperradar.cli_reader import ranking_table
 
     profile = result.ranking.profile
     out.print(
@@ -361,87 +274,3 @@ def import_(
             err.print("[dim]Embed them with `radar embed` (ranking embeds what it needs).[/]")
     if result.changed == 0:
         raise NothingNew("nothing new")
-
-
-def _embed_new(store: Store) -> int:
-    """Embed what an ingest brought in, so ranking finds the vectors ready. A failure here is
-    reported but does not undo the ingest: ranking embeds whatever is still missing."""
-    from paperradar.embed import embed_store
-
-    try:
-        with err.status("Embedding new papers…"):
-            return embed_store(store, limit=5000)
-    except RadarError as exc:
-        err.print(f"[yellow]radar: warning:[/] embedding skipped: {escape(str(exc))}")
-        return 0
-
-
-def version_callback(value: bool) -> None:
-    if value:
-        out.print(f"paper-radar {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def root(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=version_callback, is_eager=True, help="Show the version."
-        ),
-    ] = False,
-) -> None:
-    """Paper Radar: gathers new papers, learns what you care about, writes you a daily briefing."""
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app and map domain errors to one line and an exit code.
-
-    Typer itself reports usage errors (exit 2) and interrupts; everything the library raises on
-    purpose is a ``RadarError`` and is reported here without a traceback.
-    """
-    try:
-        app(args=argv)
-    except NothingNew:
-        sys.exit(1)
-    except RadarError as exc:
-        err.print(f"[red]radar: error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
-
-
-def console() -> None:
-    """The ``radar`` console script and ``python -m paperradar``: ``main``, then a quick exit.
-
-    Tearing the interpreter down after a ranking (freeing SciPy's and NumPy's modules and every
-    object) costs about 0.1 s of a 1-2 s command (bench/rank_speed.py's ``exit`` line). Exit
-    handlers still run and the output is flushed; only that teardown is skipped, and only when no
-    other thread is left (it might still be writing). Tests call ``main``, which exits the
-    ordinary way.
-    """
-    try:
-        main()
-        code: int | str | None = 0
-    except SystemExit as exc:
-        code = exc.code
-    if threading.active_count() > 1:
-        sys.exit(code)
-    if code is not None and not isinstance(code, int):
-        print(code, file=sys.stderr)  # what sys.exit("message") would have printed
-        code = 1
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        # a reader that stopped early (`| head`), or a closed stream
-        with contextlib.suppress(BrokenPipeError, ValueError):
-            stream.flush()
-    os._exit(code or 0)
-
-
-# The reader's and briefing commands register themselves on ``app``.
-from paperradar import (  # noqa: E402, F401
-    cli_brief,
-    cli_ingest,
-    cli_reader,
-    cli_run,
-    cli_social,
-    cli_web,
-)

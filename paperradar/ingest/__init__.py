@@ -15,14 +15,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from paperradar.bulk import prepared_batches
 from paperradar.errors import ParseError, RadarError, SourceError, UsageError
 from paperradar.http import Fetcher
-from paperradar.merge import Prepared
+from paperradar.ingest.bulk import prepared_batches
 from paperradar.models import Item, Post
 from paperradar.sources import FetchRequest, Page, Record, get
 from paperradar.sources import snapshot as snapshot_source
 from paperradar.store import Store, UpsertStats
+from paperradar.store.merge import Prepared
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 

@@ -150,7 +150,7 @@ def run_day(
     report = RunReport(str(day))
     report.sources = fetch_all(store, config, day, fetcher, force=force, on_source=on_source)
     if store.post_count():
-        from paperradar.link import link
+        from paperradar.enrich.link import link
 
         link(store)
     llm = None

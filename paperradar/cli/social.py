@@ -14,7 +14,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from paperradar.cli import AsJson, Home, NothingNew, app, emit_json, err, open_store, out, parse_day
+from paperradar.cli.app import (
+    AsJson,
+    Home,
+    NothingNew,
+    app,
+    emit_json,
+    err,
+    open_store,
+    out,
+    parse_day,
+)
 
 
 @app.command()
@@ -95,7 +105,7 @@ def link_posts(
     home: Home = None,
 ) -> None:
     """Link posts to the papers they mention (arXiv ids and URLs, DOIs, OpenReview, titles)."""
-    from paperradar.link import link
+    from paperradar.enrich.link import link
 
     fetched = 0
     with open_store(home) as store:

@@ -22,13 +22,24 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from paperradar.cli import AsJson, Home, NothingNew, app, emit_json, err, open_store, out, parse_day
+from paperradar.cli.app import (
+    AsJson,
+    Home,
+    NothingNew,
+    app,
+    emit_json,
+    err,
+    open_store,
+    out,
+    parse_day,
+    ranking_table,
+)
 from paperradar.errors import NotFoundError, UsageError
 from paperradar.store import Store
 from paperradar.store.reader import paper_ref
 
 if TYPE_CHECKING:  # the ranker pulls numpy and scipy; import it only when ranking
-    from paperradar.rank import RankResult
+    pass
 
 Kind = Annotated[
     str,
@@ -160,7 +171,7 @@ def seed(
     home: Home = None,
 ) -> None:
     """Import liked papers from a reference file."""
-    from paperradar.seed import seed as run_seed
+    from paperradar.profile.seed import seed as run_seed
 
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
@@ -286,31 +297,13 @@ def rank(
         err.print(f"[dim]{result.profile.waiting} seeded papers are not in the store yet.[/]")
 
 
-def ranking_table(result: RankResult, limit: int) -> Table:
-    table = Table(header_style="bold", expand=True)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("id", style="cyan", no_wrap=True)
-    table.add_column("title", ratio=3)
-    table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("why", ratio=2)
-    for n, item in enumerate(result.ranked[:limit], 1):
-        table.add_row(
-            str(n),
-            item.paper.id,
-            escape(item.paper.title),
-            f"{item.score:.2f}",
-            escape("; ".join(item.reasons)) or "[dim]—[/]",
-        )
-    return table
-
-
 @app.command()
 def embed(
     model: Annotated[str, typer.Option("--model", help="static (default) or minilm.")] = "static",
     home: Home = None,
 ) -> None:
     """Compute the embeddings the store lacks (ranking also does this for the papers it needs)."""
-    from paperradar.embed import backend, embed_store
+    from paperradar.enrich.embed import backend, embed_store
 
     backend(model)  # fail fast on an unknown or uninstalled backend
     with open_store(home) as store, _bar() as bar:
@@ -353,8 +346,8 @@ def eval_(
     as_json: AsJson = False,
 ) -> None:
     """Measure ranking quality offline on real relevance labels (see README: Evaluation)."""
-    from paperradar import evaluate
-    from paperradar.rank.offline import RadarRanker
+    from paperradar.eval import evaluate
+    from paperradar.eval.rankers import RadarRanker
 
     tasks = {"both": ("stated", "liked"), "stated": ("stated",), "liked": ("liked",)}.get(task)
     if tasks is None:

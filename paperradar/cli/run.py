@@ -21,7 +21,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from paperradar.cli import (
+from paperradar.cli.app import (
     AsJson,
     Home,
     NothingNew,
@@ -77,7 +77,7 @@ def _run_once(day: dt.date, force: bool, as_json: bool, home: Path | None) -> in
     from paperradar import config as configuration
     from paperradar.deliver import deliver_all
     from paperradar.http import Fetcher
-    from paperradar.run import SourceReport, run_day
+    from paperradar.pipeline import SourceReport, run_day
 
     root = resolve_home(home)
     config = configuration.load(root)
@@ -241,7 +241,7 @@ def feed(
 ) -> None:
     """Write the Atom feed of briefings (one entry a day) or of your top papers."""
     from paperradar import config as configuration
-    from paperradar import feed as feeds
+    from paperradar.deliver import atom as feeds
 
     builders = {"briefings": feeds.briefings_atom, "papers": feeds.papers_atom}
     if kind not in builders:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from paperradar.cli import Home, app, err, open_store, parse_day
+from paperradar.cli.app import Home, app, err, open_store, parse_day
 from paperradar.errors import UsageError
 
 

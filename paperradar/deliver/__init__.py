@@ -112,7 +112,7 @@ def deliver_all(
     store: Store, briefing: Briefing, config: Config, home: Path, fetcher: Fetcher
 ) -> dict[str, str]:
     """Every configured channel; channel → what happened ("sent to …" or "failed: …")."""
-    from paperradar import feed
+    from paperradar.deliver import atom as feed
 
     done: dict[str, str] = {}
     directory = home / config.deliver_dir

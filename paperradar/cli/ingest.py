@@ -18,12 +18,12 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from paperradar.cli import (
+from paperradar.cli.app import (
     AsJson,
     Home,
     NothingNew,
-    _embed_new,
     app,
+    embed_new,
     emit_json,
     err,
     open_store,
@@ -150,7 +150,7 @@ def ingest(
 
                 result = ingest_fetch(store, source, fetcher, request, on_page=on_page)
         stats = result.stats
-        embedded = _embed_new(store) if stats.inserted + stats.updated else 0
+        embedded = embed_new(store) if stats.inserted + stats.updated else 0
         linked = _link(store) if result.changed else {}
     for problem in result.errors:
         err.print(f"[yellow]radar: warning:[/] {source}: {escape(problem)}")
@@ -201,7 +201,7 @@ def _link(store: Store) -> dict[str, int]:
     """Link posts and papers after an ingest; quiet unless there are posts at all."""
     if store.post_count() == 0:
         return {}
-    from paperradar.link import link
+    from paperradar.enrich.link import link
 
     with err.status("Linking posts to papers…"):
         return link(store).counts

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from paperradar import embed
-from paperradar.evaluate import replace_rows
+from paperradar.enrich import embed
+from paperradar.eval.evaluate import replace_rows
 from paperradar.models import Paper
 from paperradar.profile import Profile
 from paperradar.rank.features import counts, featurize, text_of

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from paperradar.errors import ParseError, RadarError
-from paperradar.merge import COLUMNS, Prepared, prepare
 from paperradar.sources import snapshot
+from paperradar.store.merge import COLUMNS, Prepared, prepare
 
 BATCH = 2_000  # items per message: large enough to amortise pickling, small enough to stream
 WORKER_FROM = 4 << 20  # files smaller than this (bytes on disk) are read in place

@@ -1,0 +1,160 @@
+"""What every ``radar`` command shares: the typer app, the two consoles, the common options,
+the store opener and the table and JSON helpers. Command modules import this and the library,
+never each other; ``paperradar.cli.main`` registers them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from paperradar import __version__
+from paperradar.errors import RadarError, UsageError
+from paperradar.models import Paper
+from paperradar.store import Store
+
+if TYPE_CHECKING:  # the ranker pulls numpy; import it only when ranking
+    from paperradar.rank import RankResult
+
+app = typer.Typer(
+    help="Paper Radar: your personal research radar.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Piped output gets a fixed, readable width instead of rich's 80-column fallback.
+out = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True)
+
+Home = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        envvar="RADAR_HOME",
+        help="Data directory (default: the platform's user data directory).",
+        show_default=False,
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+
+
+class NothingNew(Exception):
+    """The command ran and found nothing (exit code 1, not an error)."""
+
+
+def resolve_home(home: Path | None) -> Path:
+    if home is not None:
+        return home.expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("paper-radar", appauthor=False))
+
+
+@contextmanager
+def open_store(home: Path | None) -> Iterator[Store]:
+    store = Store.open(resolve_home(home))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def parse_day(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    if value == "today":
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--date {value!r} is not a date; use YYYY-MM-DD or 'today'") from None
+
+
+def emit_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def paper_table(papers: list[Paper], *, scores: list[float] | None = None) -> Table:
+    table = Table(show_lines=False, header_style="bold", expand=True)
+    table.add_column("id", no_wrap=True, style="cyan")
+    table.add_column("title", ratio=3)
+    table.add_column("authors", ratio=1)
+    table.add_column("cat", no_wrap=True)
+    table.add_column("▲", justify="right", no_wrap=True)
+    if scores is not None:
+        table.add_column("score", justify="right", no_wrap=True)
+    for index, paper in enumerate(papers):
+        authors = (paper.authors[0] if paper.authors else "") + (
+            " et al." if len(paper.authors) > 1 else ""
+        )
+        upvotes = paper.source_data("hf-daily").get("upvotes")
+        row = [
+            paper.id,
+            paper.title,
+            authors,
+            paper.primary_category or "",
+            "" if upvotes is None else str(upvotes),
+        ]
+        if scores is not None:
+            row.append(f"{-scores[index]:.1f}")
+        table.add_row(*row)
+    return table
+
+
+def ranking_table(result: RankResult, limit: int) -> Table:
+    table = Table(header_style="bold", expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("title", ratio=3)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("why", ratio=2)
+    for n, item in enumerate(result.ranked[:limit], 1):
+        table.add_row(
+            str(n),
+            item.paper.id,
+            escape(item.paper.title),
+            f"{item.score:.2f}",
+            escape("; ".join(item.reasons)) or "[dim]—[/]",
+        )
+    return table
+
+
+def embed_new(store: Store) -> int:
+    """Embed what an ingest brought in, so ranking finds the vectors ready. A failure here is
+    reported but does not undo the ingest: ranking embeds whatever is still missing."""
+    from paperradar.enrich.embed import embed_store
+
+    try:
+        with err.status("Embedding new papers…"):
+            return embed_store(store, limit=5000)
+    except RadarError as exc:
+        err.print(f"[yellow]radar: warning:[/] embedding skipped: {escape(str(exc))}")
+        return 0
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"paper-radar {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """Paper Radar: gathers new papers, learns what you care about, writes you a daily briefing."""

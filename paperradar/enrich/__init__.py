@@ -1,0 +1,1 @@
+"""Enrichment: what is added to stored papers after ingest: embeddings and post links."""

@@ -1,0 +1,1 @@
+"""Offline evaluation of the ranker against real labels; never imported by a daily command."""
