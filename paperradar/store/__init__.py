@@ -43,6 +43,9 @@ DB_NAME = "radar.db"
 
 @dataclass(frozen=True)
 class Run:
+    """One recorded command (an ingest, a daily run): its outcome, what it counted per stage or
+    source, and the error of each part that failed."""
+
     id: int
     command: str
     started_at: str
