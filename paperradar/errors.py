@@ -57,3 +57,11 @@ class NotFoundError(RadarError):
 
 class StoreError(RadarError):
     """The store cannot be opened or is in a state this version cannot use."""
+
+
+class LLMError(RadarError):
+    """The endpoint failed, timed out or answered in a shape the composer cannot use."""
+
+
+class DeliveryError(RadarError):
+    """A channel could not deliver."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from conftest import DATA, Replay, data
 from paperradar.errors import ParseError, UsageError
+from paperradar.models import Item
 from paperradar.profile import AuthorName, check_value, load
 from paperradar.profile.seed import parse_seeds, seed
 from paperradar.sources import arxiv_api
@@ -145,3 +148,83 @@ def test_seed_fetches_missing_arxiv_papers_and_leaves_the_rest_waiting(
     # Seeding the same file again changes nothing and fetches what is still missing.
     again = seed(store, SEEDS / "liked.bib", fetch=False)
     assert again.already == 5 and again.found == 1
+
+
+def test_parse_bibtex_strings_concatenation_accents_and_braces() -> None:
+    # Each of these read wrong with the hand-written reader this replaced.
+    bib = r"""
+@string{jmlr = "Journal of Machine Learning Research"}
+@String{pre = "arXiv preprint " # {arXiv:}}
+@article{strings, title = {Sparse processes}, journal = jmlr, note = "arXiv:2401.00001"}
+@article{joined, title = "Attention " # {Is All} # " You Need", journal = pre # "1706.03762"}
+@article{reference, title = {Only by reference}, journal = arxivpaper}
+@string{arxivpaper = "arXiv preprint arXiv:2105.00002"}
+@article{later, title = {Defined before use}, journal = arxivpaper}
+@article{accents, title = {{\"U}ber M{\"u}ller's Ga{\ss}ner -- {\'E}cole}, doi = {10.1000/accents}}
+@article{quoted, title = "A {\"U}ber {Nested {braces {deep}}} title", doi = {10.1000/quoted}}
+@article{inner, abstract = {Not the title = {Wrong} nor doi = {10.1/wrong}},
+  title = {The right title}, doi = {10.1000/right}}
+@article{strings, title = {A second entry under a used key}, eprint = {2401.00003}}
+"""
+    refs = {r.title: r for r in parse_seeds(bib)}
+    assert refs["Sparse processes"].arxiv_id == "2401.00001"
+    assert refs["Attention Is All You Need"].arxiv_id == "1706.03762"  # pre # "…" joined
+    assert refs["Only by reference"].arxiv_id is None  # BibTeX: a @string is defined before use
+    assert refs["Defined before use"].arxiv_id == "2105.00002"
+    assert refs["Über Müller's Gaßner \u2013 École"].doi == "10.1000/accents"
+    assert refs["A Über Nested braces deep title"].doi == "10.1000/quoted"
+    assert refs["The right title"].doi == "10.1000/right"
+    assert refs["A second entry under a used key"].arxiv_id == "2401.00003"
+    assert len(refs) == 8
+
+
+def test_string_values_reach_the_fields() -> None:
+    from paperradar.profile.seed import _bibtex_entries
+
+    bib = '@string{jmlr = "Journal of ..."}\n@article{a, title = {T}, journal = jmlr, year = 2021}'
+    (fields,) = _bibtex_entries(bib)
+    assert fields == {"title": "T", "journal": "Journal of ...", "year": "2021"}
+
+
+def test_exported_bibtex_round_trips_through_bibtexparser(store: Store) -> None:
+    import io
+
+    from bibtexparser.entrypoint import parse_string
+    from bibtexparser.middlewares import LatexDecodingMiddleware
+
+    from paperradar.deliver.export import write_bibtex
+
+    store.upsert(arxiv_api.parse(data("arxiv_api/query_cs.AI_cs.LG_2026-07-13.xml")))
+    odd = Item(
+        source="crossref",
+        title="50% of {Müller's} R&D_costs #1 with an {unpaired brace",
+        doi="10.1000/odd",
+        authors=("Jürgen Müller", "Ana Şahin"),
+        published="2025-03-01",
+        observed_on="2026-07-13",
+    )
+    store.upsert([odd, replace(odd, title="Twin", doi="10.1000/twin")])
+    papers = store.papers()
+    out = io.StringIO()
+    assert write_bibtex(papers, out) == len(papers) == 52
+    library = parse_string(out.getvalue())
+    assert not library.failed_blocks
+    assert len({e.key for e in library.entries}) == len(papers)
+    for paper, entry in zip(papers, library.entries, strict=True):
+        fields = {f.key: f.value for f in entry.fields}
+        unpaired = "{unpaired" in paper.title  # then no brace is kept
+        title = re.sub("[{}]", "", paper.title) if unpaired else paper.title
+        assert fields["title"] == "{" + re.sub(r"([&%#_])", r"\\\1", title) + "}"
+        assert entry.entry_type == ("misc" if paper.arxiv_id else "article")
+        assert fields.get("eprint") == paper.arxiv_id
+        assert fields.get("doi") == paper.doi
+        assert fields["url"] == paper.links["abs"]
+    # LaTeX decoding gives the text back: the escapes are exactly LaTeX's
+    decoded = parse_string(out.getvalue(), append_middleware=[LatexDecodingMiddleware()])
+    odd_fields = decoded.entries_dict["muller2025muller"].fields_dict
+    assert odd_fields["title"].value == "50% of Müller's R&D_costs #1 with an unpaired brace"
+    assert odd_fields["author"].value == "Jürgen Müller and Ana Şahin"
+    # and a reader can seed another radar from the file
+    assert [r.ref for r in parse_seeds(out.getvalue())] == [
+        f"arxiv:{p.arxiv_id}" if p.arxiv_id else f"doi:{p.doi}" for p in papers
+    ]

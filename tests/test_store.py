@@ -14,7 +14,8 @@ from paperradar.errors import NotFoundError, ParseError
 from paperradar.ingest import ingest_file
 from paperradar.models import Item
 from paperradar.sources import arxiv_api, arxiv_oai, arxiv_rss, hf_daily
-from paperradar.store import Store
+from paperradar.store import PaperOrder, Store
+from paperradar.store.sql import CHUNK, KEYS, rows_in
 
 
 def table_dump(store: Store) -> list[tuple[object, ...]]:
@@ -372,3 +373,51 @@ def test_bulk_import_leaves_other_triggers_firing(tmp_path: Path, store: Store) 
         db.close()
     assert {"audit_insert", "papers_fts_insert", "papers_fts_update"} <= names
     fts_ok(store)
+
+
+def test_listing_order_is_named_and_most_upvoted_is_the_default(store: Store) -> None:
+    store.upsert(
+        Item(
+            source="arxiv",
+            title=f"Paper number {n}",
+            arxiv_id=f"2601.0000{n}",
+            version=1,
+            announced=f"2026-01-0{n}",
+            observed_on="2026-01-09",
+        )
+        for n in (1, 2, 3)
+    )
+    store.upsert(
+        [
+            Item(source="hf-daily", title="Paper number 1", arxiv_id="2601.00001",
+                 observed_on="2026-01-08", extra={"upvotes": 3}),
+            Item(source="hf-daily", title="Paper number 1", arxiv_id="2601.00001",
+                 observed_on="2026-01-09", extra={"upvotes": 7}),
+            Item(source="hf-daily", title="Paper number 2", arxiv_id="2601.00002",
+                 observed_on="2026-01-09", extra={"upvotes": 5}),
+        ]
+    )  # fmt: skip
+    upvoted = ["2601.00001", "2601.00002", "2601.00003"]  # 7 (its best day), 5, none
+    assert [p.arxiv_id for p in store.papers()] == upvoted
+    assert [p.arxiv_id for p in store.papers(order=PaperOrder.MOST_UPVOTED)] == upvoted
+    newest = ["2601.00003", "2601.00002", "2601.00001"]
+    assert [p.arxiv_id for p in store.papers(order=PaperOrder.NEWEST)] == newest
+    assert [p.arxiv_id for p in store.papers(day="2026-01-08")] == ["2601.00001"]
+    assert [p.arxiv_id for p in store.papers(order=PaperOrder.NEWEST, limit=1)] == newest[:1]
+
+
+def test_many_keys_are_asked_in_chunks_and_keep_the_order_asked(store: Store) -> None:
+    n = CHUNK * 2 + 7
+    store.upsert(
+        Item(source="arxiv", title=f"Chunked paper {i}", arxiv_id=f"2602.{i:05d}", version=1,
+             observed_on="2026-02-01")
+        for i in range(n)
+    )  # fmt: skip
+    pks = [p.pk for p in store.iter_papers()][::-1]
+    found = store.papers_by_pk([*pks, 999_999])
+    assert [p.pk for p in found] == pks
+    assert all(len(p.observations) == 1 for p in found)  # observations of every chunk
+    assert len(store.paper_refs_by_pk(pks)) == n
+    with pytest.raises(ValueError, match="exactly one"):
+        list(rows_in(store._db, "SELECT pk FROM papers", pks))
+    assert list(rows_in(store._db, f"SELECT pk FROM papers WHERE pk IN {KEYS}", [])) == []

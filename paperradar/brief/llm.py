@@ -26,7 +26,7 @@ from paperradar.brief import extract
 from paperradar.brief.extractive import PaperText
 from paperradar.brief.model import Briefing, Featured, Noted
 from paperradar.brief.select import Selection
-from paperradar.errors import ConfigError, RadarError
+from paperradar.errors import ConfigError, LLMError
 from paperradar.models import Paper
 from paperradar.store import Store
 from paperradar.store.briefs import CachedAnswer
@@ -37,10 +37,6 @@ NOTED_ABSTRACT_CHARS = 700
 _NAME_LIKE = re.compile(r"\b[A-Za-z]*[A-Z][a-z]*[A-Z0-9][\w-]*\b")
 _ARXIV_ID = re.compile(r"\b\d{4}\.\d{4,5}\b")
 _URL = re.compile(r"https?://|www\.", re.I)
-
-
-class LLMError(RadarError):
-    """The endpoint failed, timed out or answered in a shape the composer cannot use."""
 
 
 @dataclass(frozen=True)

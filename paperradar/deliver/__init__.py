@@ -19,7 +19,7 @@ from typing import Any
 from paperradar import brief
 from paperradar.brief.model import Briefing
 from paperradar.config import Config, Email, Webhook
-from paperradar.errors import RadarError
+from paperradar.errors import DeliveryError, RadarError
 from paperradar.http import Fetcher
 from paperradar.store import Store
 
@@ -81,10 +81,6 @@ def send_email(briefing: Briefing, email: Email, texts: dict[str, str] | None = 
         # The exception text never holds the password; smtplib does not echo credentials.
         raise DeliveryError(f"email via {email.host}:{email.port} failed: {exc}") from exc
     return ", ".join(email.to)
-
-
-class DeliveryError(RadarError):
-    """A channel could not deliver."""
 
 
 def webhook_payload(briefing: Briefing, hook: Webhook, page_url: str | None) -> Any:

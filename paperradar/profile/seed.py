@@ -25,6 +25,10 @@ _ARXIV_IN_TEXT = re.compile(
     r"(?:arxiv[:\s/]*(?:abs/|pdf/)?)(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})",
     re.IGNORECASE,
 )
+_MARKS = re.compile(r'(?<!\\)[{}"#]')
+# What LaTeX decoding would change beyond braces (which _make drops): a title without any is
+# text already, and the decoder costs about 0.7 ms a title, most of the time of a large file.
+_LATEX = re.compile(r"[\\$~]|--|``|''")
 
 
 @dataclass(frozen=True)
@@ -107,39 +111,69 @@ def _from_csl(item: dict[str, Any]) -> SeedRef | None:
 
 
 def _bibtex_entries(text: str) -> Iterator[dict[str, str]]:
-    """Fields of each entry; values may be {braced}, "quoted" or bare, braces may nest."""
-    for match in re.finditer(r"@(\w+)\s*[{(]", text):
-        if match.group(1).lower() in ("comment", "preamble", "string"):
-            continue
-        pos, depth, start = match.end(), 1, match.end()
-        while pos < len(text) and depth:
-            depth += {"{": 1, "}": -1, "(": 0, ")": 0}.get(text[pos], 0)
-            pos += 1
-        body = text[start : pos - 1]
-        yield _bibtex_fields(body)
+    """The fields of each entry, in file order, names lowercased (the first of a repeated name
+    wins), values as text: ``@string`` names and ``#`` joined, the title's LaTeX decoded.
+
+    bibtexparser splits the file into blocks (nested braces, quotes, comments, ``@string``);
+    it does not evaluate ``#``, so values are evaluated here, in one pass that also resolves
+    ``@string`` names, defined before their use as BibTeX requires. An entry whose key repeats
+    an earlier one is still read: the same paper liked twice is harmless, a different one is
+    not to be lost. A block bibtexparser cannot read is skipped (it logs which one).
+
+    Only the title is decoded: it is the one field read as prose; in a url, doi or eprint a
+    ``%`` or ``~`` is part of the address, not a LaTeX comment or space.
+    """
+    # Imported here, not at the top: only `radar seed` with a BibTeX file pays for it.
+    from bibtexparser import model
+    from bibtexparser.entrypoint import parse_string
+    from bibtexparser.middlewares import LatexDecodingMiddleware
+
+    split = parse_string(text, parse_stack=[])
+    latex = LatexDecodingMiddleware()
+    strings: dict[str, str] = {}
+    for read in split.blocks:
+        block = read.ignore_error_block if isinstance(read, model.DuplicateBlockKeyBlock) else read
+        if isinstance(block, model.String):
+            strings[block.key.lower()] = _bibtex_value(block.value, strings)
+        elif isinstance(block, model.Entry):
+            fields: dict[str, str] = {}
+            for field in block.fields:
+                fields.setdefault(field.key.lower(), _bibtex_value(field.value, strings))
+            if _LATEX.search(title := fields.get("title", "")):
+                # A bare % would start a LaTeX comment and cut the title short.
+                field = model.Field("title", re.sub(r"(?<!\\)%", r"\\%", title))
+                # On a title LaTeX cannot read, the middleware leaves the value as it was.
+                latex.transform_block(model.Entry(block.entry_type, block.key, [field]), split)
+                fields["title"] = field.value
+            yield fields
 
 
-def _bibtex_fields(body: str) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for m in re.finditer(r"(\w+)\s*=\s*", body):
-        i = m.end()
-        if i >= len(body):
-            break
-        if body[i] == "{":
-            depth, j = 0, i
-            while j < len(body):
-                depth += {"{": 1, "}": -1}.get(body[j], 0)
-                j += 1
-                if depth == 0:
-                    break
-            value = body[i + 1 : j - 1]
-        elif body[i] == '"':
-            j = body.find('"', i + 1)
-            value = body[i + 1 : j if j > 0 else len(body)]
+def _bibtex_value(raw: str, strings: dict[str, str]) -> str:
+    """The text of a BibTeX value: ``#``-joined pieces, each {braced}, "quoted", a number or
+    an ``@string`` name (an unknown name stays as written, as BibTeX warns and moves on)."""
+    text = []
+    for piece in _pieces(raw):
+        if len(piece) >= 2 and piece[0] + piece[-1] in ("{}", '""'):
+            text.append(piece[1:-1])
         else:
-            value = re.split(r"[,\s]", body[i:], maxsplit=1)[0]
-        fields.setdefault(m.group(1).lower(), value)
-    return fields
+            text.append(strings.get(piece.lower(), piece))
+    return "".join(text)
+
+
+def _pieces(raw: str) -> list[str]:
+    """``raw`` split at each ``#`` outside braces and quotes (escaped marks do not count)."""
+    pieces, depth, quoted, start = [], 0, False, 0
+    for mark in _MARKS.finditer(raw):
+        char = mark.group()
+        if char in "{}":
+            depth += 1 if char == "{" else -1
+        elif depth == 0 and char == '"':
+            quoted = not quoted
+        elif depth == 0 and not quoted:
+            pieces.append(raw[start : mark.start()].strip())
+            start = mark.end()
+    pieces.append(raw[start:].strip())
+    return pieces
 
 
 def _from_bibtex(fields: dict[str, str]) -> SeedRef | None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from paperradar.store.reader import now_iso
+from paperradar.store.sql import Tables, now_iso
 
 
 @dataclass(frozen=True)
@@ -37,13 +36,8 @@ def _stored(row: Any) -> StoredBriefing:
     return StoredBriefing(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
 
 
-class BriefTables:
+class BriefTables(Tables):
     """Briefings, the LLM cache and day statistics; mixed into ``Store``."""
-
-    _db: sqlite3.Connection
-
-    def _write(self) -> Any:  # provided by Store
-        raise NotImplementedError
 
     def save_briefing(
         self, day: str, lang: str, composer: str, title: str, body: dict[str, Any]

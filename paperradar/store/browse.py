@@ -7,17 +7,15 @@ matrix is read in one pass for the in-memory nearest-neighbour index. ``Store`` 
 
 from __future__ import annotations
 
-import sqlite3
-
 import numpy as np
+
+from paperradar.store.sql import Tables
 
 Vectors = np.ndarray[tuple[int, int], np.dtype[np.float32]]
 
 
-class BrowseTables:
-    """Read-only helpers for the radar page; mixed into ``Store`` (which provides ``_db``)."""
-
-    _db: sqlite3.Connection
+class BrowseTables(Tables):
+    """Read-only helpers for the radar page; mixed into ``Store``."""
 
     def adjacent_days(self, day: str) -> tuple[str | None, str | None]:
         """The nearest days with papers before and after ``day`` (None at either end)."""

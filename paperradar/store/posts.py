@@ -9,35 +9,38 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from paperradar.models import Buzz, Post
+from paperradar.store.sql import KEYS, Table, Tables, marks, rows_in
 from paperradar.store.stats import UpsertStats
 
-CHUNK = 500
 _FORUM = re.compile(r"openreview\.net/\w+\?(?:[^#\s]*&)?id=([A-Za-z0-9_\-]+)")
-_POST_COLUMNS = (
-    "source",
-    "uid",
-    "kind",
-    "author",
-    "author_name",
-    "feed",
-    "title",
-    "url",
-    "posted_at",
-    "day",
-    "text",
-    "html",
-    "links",
-    "likes",
-    "reposts",
-    "replies",
+# The posts table's one column list: a Post's fields, plus ``day`` (its property, stored to be
+# queried); ``links`` is stored as JSON.
+POSTS = Table(
+    "posts",
+    (
+        "source",
+        "uid",
+        "kind",
+        "author",
+        "author_name",
+        "feed",
+        "title",
+        "url",
+        "posted_at",
+        "day",
+        "text",
+        "html",
+        "links",
+        "likes",
+        "reposts",
+        "replies",
+    ),
 )
-_SELECT_POSTS = "SELECT pk, " + ", ".join(_POST_COLUMNS) + " FROM posts"
 
 
 @dataclass(frozen=True)
@@ -49,32 +52,23 @@ class StoredPost:
     paper_pks: tuple[int, ...] = ()
 
 
-class PostTables:
-    """Posts, their paper mentions and buzz; mixed into ``Store`` (which provides ``_db``)."""
-
-    _db: sqlite3.Connection
-
-    def _write(self) -> Any:  # a write transaction; Store provides it
-        raise NotImplementedError
+class PostTables(Tables):
+    """Posts, their paper mentions and buzz; mixed into ``Store``."""
 
     def upsert_posts(self, posts: Iterable[Post]) -> UpsertStats:
         """Insert new posts and refresh changed ones (counts, edits), in one transaction."""
         stats = UpsertStats()
-        marks = ", ".join("?" * len(_POST_COLUMNS))
         with self._write():
             for post in posts:
                 row = _row(post)
                 old = self._db.execute(
-                    f"{_SELECT_POSTS} WHERE source = ? AND uid = ?", (post.source, post.uid)
+                    f"{POSTS.select} WHERE source = ? AND uid = ?", (post.source, post.uid)
                 ).fetchone()
                 if old is None:
-                    self._db.execute(
-                        f"INSERT INTO posts ({', '.join(_POST_COLUMNS)}) VALUES ({marks})", row
-                    )
+                    self._db.execute(POSTS.insert, row)
                     stats.posts_inserted += 1
-                elif tuple(old[1:]) != tuple(row):
-                    sets = ", ".join(f"{c} = ?" for c in _POST_COLUMNS)
-                    self._db.execute(f"UPDATE posts SET {sets} WHERE pk = ?", (*row, old[0]))
+                elif list(old[1:]) != row:
+                    self._db.execute(POSTS.update, (*row, old[0]))
                     stats.posts_updated += 1
                 else:
                     stats.unchanged += 1
@@ -94,7 +88,7 @@ class PostTables:
     def iter_posts(self) -> Iterator[StoredPost]:
         """Every post, oldest first (the linker reads them all; there are thousands, not
         millions)."""
-        for row in self._db.execute(f"{_SELECT_POSTS} ORDER BY posted_at, pk").fetchall():
+        for row in self._db.execute(f"{POSTS.select} ORDER BY posted_at, pk").fetchall():
             yield StoredPost(row[0], _post(row))
 
     def posts(
@@ -118,10 +112,10 @@ class PostTables:
             clauses.append("source = ?")
             params.append(source)
         if authors:
-            clauses.append(f"author IN ({','.join('?' * len(authors))})")
+            clauses.append(f"author IN {marks(authors)}")
             params.extend(authors)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        sql = f"{_SELECT_POSTS}{where} ORDER BY posted_at DESC, pk DESC"
+        sql = f"{POSTS.select}{where} ORDER BY posted_at DESC, pk DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return self._with_papers(self._db.execute(sql, params).fetchall())
@@ -129,24 +123,22 @@ class PostTables:
     def posts_about(self, pk: int, limit: int = 50) -> list[StoredPost]:
         """The posts that mention one paper, most liked first."""
         rows = self._db.execute(
-            f"{_SELECT_POSTS} WHERE pk IN (SELECT post_pk FROM post_refs WHERE paper_pk = ?) "
+            f"{POSTS.select} WHERE pk IN (SELECT post_pk FROM post_refs WHERE paper_pk = ?) "
             "ORDER BY likes + reposts DESC, posted_at DESC LIMIT ?",
             (pk, limit),
         ).fetchall()
         return self._with_papers(rows)
 
     def _with_papers(self, rows: Sequence[Sequence[Any]]) -> list[StoredPost]:
-        pks = [row[0] for row in rows]
         linked: dict[int, list[int]] = {}
-        for start in range(0, len(pks), CHUNK):
-            part = pks[start : start + CHUNK]
-            for post_pk, paper_pk in self._db.execute(
-                "SELECT post_pk, paper_pk FROM post_refs WHERE paper_pk IS NOT NULL AND post_pk "
-                f"IN ({','.join('?' * len(part))}) ORDER BY post_pk, paper_pk",
-                part,
-            ):
-                if paper_pk not in linked.setdefault(post_pk, []):
-                    linked[post_pk].append(paper_pk)
+        for post_pk, paper_pk in rows_in(
+            self._db,
+            "SELECT post_pk, paper_pk FROM post_refs WHERE paper_pk IS NOT NULL "
+            f"AND post_pk IN {KEYS} ORDER BY post_pk, paper_pk",
+            [row[0] for row in rows],
+        ):
+            if paper_pk not in linked.setdefault(post_pk, []):
+                linked[post_pk].append(paper_pk)
         return [StoredPost(row[0], _post(row), tuple(linked.get(row[0], ()))) for row in rows]
 
     # -- linking ------------------------------------------------------------------------------
@@ -188,16 +180,12 @@ class PostTables:
 
     def paper_refs_by_pk(self, pks: Sequence[int]) -> dict[int, str]:
         """The canonical ref of each paper (arxiv:ID, else doi:DOI, else paper:PK)."""
-        refs: dict[int, str] = {}
-        for start in range(0, len(pks), CHUNK):
-            part = list(pks[start : start + CHUNK])
-            for pk, arxiv_id, doi in self._db.execute(
-                f"SELECT pk, arxiv_id, doi FROM papers WHERE pk IN ({','.join('?' * len(part))})",
-                part,
-            ):
-                refs[pk] = (
-                    f"arxiv:{arxiv_id}" if arxiv_id else f"doi:{doi}" if doi else f"paper:{pk}"
-                )
+        refs = {
+            pk: f"arxiv:{arxiv_id}" if arxiv_id else f"doi:{doi}" if doi else f"paper:{pk}"
+            for pk, arxiv_id, doi in rows_in(
+                self._db, f"SELECT pk, arxiv_id, doi FROM papers WHERE pk IN {KEYS}", pks
+            )
+        }
         return {pk: refs[pk] for pk in pks if pk in refs}
 
     def resolve_post_refs(self) -> int:
@@ -264,80 +252,57 @@ class PostTables:
 
     def buzz(self, pks: Sequence[int], *, until: str | None = None) -> dict[int, Buzz]:
         """Who has been talking about each paper (up to ``until``, a day, when given)."""
-        found: dict[int, list[tuple[str, str, int, int, str]]] = {}
-        for start in range(0, len(pks), CHUNK):
-            part = list(pks[start : start + CHUNK])
-            sql = (
-                "SELECT DISTINCT r.paper_pk, p.pk, p.author, p.author_name, p.likes, p.reposts, "
-                "p.kind FROM post_refs r JOIN posts p ON p.pk = r.post_pk "
-                f"WHERE r.paper_pk IN ({','.join('?' * len(part))})"
-            )
-            params: list[Any] = part
-            if until:
-                sql += " AND (p.day IS NULL OR p.day <= ?)"
-                params = [*part, until]
-            for paper_pk, _post_pk, author, name, likes, reposts, kind in self._db.execute(
-                sql, params
-            ):
-                found.setdefault(paper_pk, []).append((author, name, likes, reposts, kind))
-        result: dict[int, Buzz] = {}
-        for paper_pk, rows in found.items():
-            best: dict[str, tuple[str, int]] = {}
-            for author, name, likes, reposts, _ in rows:
-                shown = name or author
-                score = likes + reposts
-                if author not in best or score > best[author][1]:
-                    best[author] = (shown, score)
-            order = sorted(best.items(), key=lambda kv: (-kv[1][1], kv[1][0].casefold()))
-            result[paper_pk] = Buzz(
-                people=tuple(shown for _, (shown, _) in order),
-                handles=tuple(author for author, _ in order),
-                posts=len(rows),
-                likes=sum(r[2] for r in rows),
-                reposts=sum(r[3] for r in rows),
-                blogs=sum(1 for r in rows if r[4] == "blog"),
-            )
-        return result
+        sql = (
+            "SELECT DISTINCT r.paper_pk, p.pk, p.author, p.author_name, p.likes, p.reposts, "
+            f"p.kind FROM post_refs r JOIN posts p ON p.pk = r.post_pk WHERE r.paper_pk IN {KEYS}"
+        )
+        if until:
+            sql += " AND (p.day IS NULL OR p.day <= ?)"
+        found: dict[int, list[_Mention]] = {}
+        for paper_pk, _post_pk, *mention in rows_in(
+            self._db, sql, pks, after=(until,) if until else ()
+        ):
+            found.setdefault(paper_pk, []).append(_Mention(*mention))
+        return {paper_pk: _buzz(mentions) for paper_pk, mentions in found.items()}
 
 
-def _row(post: Post) -> tuple[Any, ...]:
-    values = {
-        "source": post.source,
-        "uid": post.uid,
-        "kind": post.kind,
-        "author": post.author,
-        "author_name": post.author_name,
-        "feed": post.feed,
-        "title": post.title,
-        "url": post.url,
-        "posted_at": post.posted_at,
-        "day": post.day,
-        "text": post.text,
-        "html": post.html,
-        "links": json.dumps(list(post.links), ensure_ascii=False),
-        "likes": post.likes,
-        "reposts": post.reposts,
-        "replies": post.replies,
-    }
-    return tuple(values[c] for c in _POST_COLUMNS)
+@dataclass(frozen=True)
+class _Mention:
+    """One post about a paper, as much of it as buzz needs."""
+
+    author: str
+    name: str
+    likes: int
+    reposts: int
+    kind: str
+
+
+def _buzz(mentions: list[_Mention]) -> Buzz:
+    """People in order of their most liked post about the paper (likes plus reposts), then by
+    name; each person once, under their display name when they have one."""
+    best: dict[str, tuple[str, int]] = {}
+    for m in mentions:
+        score = m.likes + m.reposts
+        if m.author not in best or score > best[m.author][1]:
+            best[m.author] = (m.name or m.author, score)
+    order = sorted(best.items(), key=lambda kv: (-kv[1][1], kv[1][0].casefold()))
+    return Buzz(
+        people=tuple(shown for _, (shown, _) in order),
+        handles=tuple(author for author, _ in order),
+        posts=len(mentions),
+        likes=sum(m.likes for m in mentions),
+        reposts=sum(m.reposts for m in mentions),
+        blogs=sum(1 for m in mentions if m.kind == "blog"),
+    )
+
+
+def _row(post: Post) -> list[Any]:
+    values = {name: getattr(post, name) for name in POSTS.columns}
+    values["links"] = json.dumps(list(post.links), ensure_ascii=False)
+    return POSTS.values(values)
 
 
 def _post(row: Sequence[Any]) -> Post:
-    v = dict(zip(_POST_COLUMNS, row[1:], strict=True))
-    return Post(
-        source=v["source"],
-        uid=v["uid"],
-        kind=v["kind"],
-        author=v["author"],
-        author_name=v["author_name"],
-        feed=v["feed"],
-        title=v["title"],
-        url=v["url"],
-        posted_at=v["posted_at"],
-        text=v["text"],
-        html=v["html"],
-        links=tuple(json.loads(v["links"])),
-        likes=v["likes"],
-        reposts=v["reposts"],
-        replies=v["replies"],
-    )
+    fields = {name: value for name, value in POSTS.record(row).items() if name not in ("pk", "day")}
+    fields["links"] = tuple(json.loads(fields["links"]))
+    return Post(**fields)

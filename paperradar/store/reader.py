@@ -8,15 +8,14 @@ a seed from a BibTeX file can name a paper that arrives next week.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from paperradar.ids import fold, normalize_doi, parse_arxiv_id
+from paperradar.store.sql import KEYS, Tables, marks, now_iso, rows_in
 
 PROFILE_KINDS = (
     "author",
@@ -30,7 +29,6 @@ PROFILE_KINDS = (
     "feed",
 )
 FEEDBACK_KINDS = ("like", "dislike", "save", "seed")
-CHUNK = 500  # keys per IN (...) query, well under SQLite's variable limit
 
 
 @dataclass(frozen=True)
@@ -64,10 +62,8 @@ def title_ref(title: str) -> str:
     return f"title:{fold(title)}"
 
 
-class ReaderTables:
-    """Profile, feedback and embeddings; mixed into ``Store`` (which provides ``_db``)."""
-
-    _db: sqlite3.Connection
+class ReaderTables(Tables):
+    """Profile, feedback and embeddings; mixed into ``Store``."""
 
     # -- profile ------------------------------------------------------------------------------
 
@@ -157,10 +153,9 @@ class ReaderTables:
         return cursor.rowcount > 0
 
     def remove_feedback(self, ref: str, kinds: Sequence[str] = FEEDBACK_KINDS) -> int:
-        marks = ",".join("?" * len(kinds))
         with self._write():
             cursor = self._db.execute(
-                f"DELETE FROM feedback WHERE ref = ? AND kind IN ({marks})", (ref, *kinds)
+                f"DELETE FROM feedback WHERE ref = ? AND kind IN {marks(kinds)}", (ref, *kinds)
             )
         return cursor.rowcount
 
@@ -218,17 +213,13 @@ class ReaderTables:
     # -- embeddings ---------------------------------------------------------------------------
 
     def embeddings(self, model: str, pks: Sequence[int]) -> dict[int, tuple[str, bytes]]:
-        found: dict[int, tuple[str, bytes]] = {}
-        for start in range(0, len(pks), CHUNK):
-            part = list(pks[start : start + CHUNK])
-            rows = self._db.execute(
-                f"SELECT pk, hash, vector FROM embeddings WHERE model = ? "
-                f"AND pk IN ({','.join('?' * len(part))})",
-                (model, *part),
-            )
-            for pk, digest, blob in rows:
-                found[int(pk)] = (str(digest), bytes(blob))
-        return found
+        rows = rows_in(
+            self._db,
+            f"SELECT pk, hash, vector FROM embeddings WHERE model = ? AND pk IN {KEYS}",
+            pks,
+            before=(model,),
+        )
+        return {int(pk): (str(digest), bytes(blob)) for pk, digest, blob in rows}
 
     def put_embeddings(self, model: str, rows: Iterable[tuple[int, str, bytes]]) -> None:
         with self._write():
@@ -240,12 +231,11 @@ class ReaderTables:
             )
 
     def text_embeddings(self, model: str, hashes: Sequence[str]) -> dict[str, bytes]:
-        if not hashes:
-            return {}
-        rows = self._db.execute(
-            f"SELECT hash, vector FROM text_embeddings WHERE model = ? "
-            f"AND hash IN ({','.join('?' * len(hashes))})",
-            (model, *hashes),
+        rows = rows_in(
+            self._db,
+            f"SELECT hash, vector FROM text_embeddings WHERE model = ? AND hash IN {KEYS}",
+            hashes,
+            before=(model,),
         )
         return {str(h): bytes(v) for h, v in rows}
 
@@ -301,11 +291,3 @@ class ReaderTables:
             (f"authors : ({query})", limit),
         )
         return [int(r[0]) for r in rows]
-
-    def _write(self) -> Any:
-        raise NotImplementedError  # provided by Store.transaction
-
-
-def now_iso() -> str:
-    """The current UTC time as the store writes it."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
