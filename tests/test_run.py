@@ -181,10 +181,10 @@ def test_a_day_with_nothing_still_delivers_a_briefing_that_says_why(
 def test_weekend_listing_is_explained() -> None:
     import datetime as dt
 
-    from paperradar.pipeline import explain_empty
+    from paperradar.sources import get
 
-    assert "weekends" in explain_empty("arxiv", dt.date(2026, 11, 21))  # a Saturday
-    assert "holidays" in explain_empty("arxiv", dt.date(2026, 11, 23))
+    assert "weekends" in get("arxiv").explain_empty(dt.date(2026, 11, 21))  # a Saturday
+    assert "holidays" in get("arxiv").explain_empty(dt.date(2026, 11, 23))
 
 
 def test_config_check_names_the_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -616,7 +616,7 @@ def test_openreview_mention_links_the_paper_that_names_the_forum(store: Store) -
 
 
 def test_recommend_request_comes_from_feedback_and_people_from_follows(store: Store) -> None:
-    from paperradar.ingest import from_profile
+    from paperradar.ingest import environment, following, options_from_flags, request_for
 
     store.set_feedback("arxiv:2506.01234", "like", pk=None, label="", origin="test")
     store.set_feedback(
@@ -626,13 +626,17 @@ def test_recommend_request_comes_from_feedback_and_people_from_follows(store: St
     for person in ("karpathy.bsky.social", "@alice@sigmoid.social", "x:@bob"):
         store.add_profile("person", person, None)
     store.add_profile("feed", "https://bair.berkeley.edu/blog/feed.xml", None)
-    rec = from_profile(store, "semantic-scholar", FetchRequest(), recommend=True)
+    profile, env = following(store), environment(None, variables={})
+
+    def request(source: str, **flags: object) -> FetchRequest:
+        options = options_from_flags(source, flags, lambda key: f"--{key}")
+        return request_for(source, options, profile, env)
+
+    rec = request("semantic-scholar", recommend=True)
     assert rec.ids == ("arxiv:2506.01234",)
     assert rec.extra == {"mode": "recommend", "negative": "doi:10.1145/3442188.3445922"}
-    assert from_profile(store, "bluesky", FetchRequest()).accounts == ("karpathy.bsky.social",)
-    assert from_profile(store, "mastodon", FetchRequest()).accounts == ("@alice@sigmoid.social",)
-    assert from_profile(store, "rss", FetchRequest()).feeds == (
-        "https://bair.berkeley.edu/blog/feed.xml",
-    )
-    given = FetchRequest(accounts=("someone.bsky.social",))
-    assert from_profile(store, "bluesky", given).accounts == ("someone.bsky.social",)
+    assert request("bluesky").accounts == ("karpathy.bsky.social",)
+    assert request("mastodon").accounts == ("@alice@sigmoid.social",)
+    assert request("rss").feeds == ("https://bair.berkeley.edu/blog/feed.xml",)
+    given = request("bluesky", accounts=["someone.bsky.social"])
+    assert given.accounts == ("someone.bsky.social",)

@@ -10,10 +10,8 @@ arrived first.
 
 from __future__ import annotations
 
-import os
-from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -23,7 +21,6 @@ from paperradar.cli.app import (
     Home,
     NothingNew,
     app,
-    embed_new,
     emit_json,
     err,
     open_store,
@@ -31,21 +28,26 @@ from paperradar.cli.app import (
     parse_day,
 )
 from paperradar.errors import UsageError
-from paperradar.store import Store
+from paperradar.sources import get, names
 
-Many = Annotated[list[str] | None, typer.Option()]
-PEOPLE_SOURCES = ("rss", "bluesky", "mastodon", "x-import")
+if TYPE_CHECKING:
+    from paperradar.ingest import Ingested
+
+# An option's key in a source's options model → the flag that sets it, for error messages.
+FLAGS = {
+    "categories": "--category",
+    "ids": "--id",
+    "accounts": "--account",
+    "tags": "--tag",
+    "feeds": "--feed",
+    "issns": "--issn",
+    "base_url": "--base-url",
+}
 
 
 @app.command()
 def ingest(
-    source: Annotated[
-        str,
-        typer.Argument(
-            help="arxiv, arxiv-api, arxiv-oai, hf-daily, openalex, crossref, semantic-scholar, "
-            "rss, bluesky, mastodon or x-import."
-        ),
-    ],
+    source: Annotated[str, typer.Argument(help=", ".join(names()) + ".")],
     date: Annotated[str | None, typer.Option("--date", help="Day to fetch (YYYY-MM-DD).")] = None,
     from_file: Annotated[
         Path | None, typer.Option("--from", help="Parse this saved response instead of fetching.")
@@ -68,8 +70,8 @@ def ingest(
     ] = None,
     oai_set: Annotated[str | None, typer.Option("--set", help="arxiv-oai set, e.g. cs.")] = None,
     oai_format: Annotated[
-        str, typer.Option("--format", help="arxiv-oai: arXiv or arXivRaw.")
-    ] = "arXiv",
+        str | None, typer.Option("--format", help="arxiv-oai: arXiv (default) or arXivRaw.")
+    ] = None,
     max_results: Annotated[
         int | None, typer.Option("--max", help="At most this many results.")
     ] = None,
@@ -107,101 +109,60 @@ def ingest(
     home: Home = None,
 ) -> None:
     """Fetch one source (or parse a saved response with --from) into the store."""
-    from paperradar.ingest import from_profile, ingest_fetch, ingest_file
-    from paperradar.sources import FetchRequest, get
+    from paperradar.ingest import environment, ingest_source, options_from_flags
 
     get(source)  # fail fast on an unknown source name
-    day = parse_day(date)
     if from_file is not None and not from_file.is_file():
         raise UsageError(f"{from_file}: no such file")
-    with open_store(home) as store:
-        if from_file is not None:
-            result = ingest_file(store, source, from_file)
-            if source == "x-import" and account:
-                _set_owner(store, result, account[0])
-        else:
-            from paperradar.http import Fetcher
-
-            fields: dict[str, Any] = {
-                "day": day,
-                "query": query,
-                "ids": tuple(ids or ()),
-                "since": str(parse_day(since)) if since else None,
-                "oai_set": oai_set,
-                "metadata_format": oai_format,
-                "max_results": max_results,
-                "base_url": base_url,
-                "accounts": tuple(account or ()),
-                "tags": tuple(tag or ()),
-                "feeds": tuple(feed or ()),
-                "issns": tuple(issn or ()),
-                "filter": filter_,
-                "mailto": os.environ.get("RADAR_MAILTO") or None,
-                "api_key": _api_key(source),
-                "extra": {"instance": instance} if instance else {},
-            }
-            if category:
-                fields["categories"] = tuple(category)
-            request = from_profile(store, source, FetchRequest(**fields), recommend=recommend)
-            with Fetcher() as fetcher, err.status(f"Fetching {source}…") as status:
-
-                def on_page(result: Any) -> None:
-                    status.update(f"Fetching {source}… {result.pages} pages, {result.items} items")
-
-                result = ingest_fetch(store, source, fetcher, request, on_page=on_page)
-        stats = result.stats
-        embedded = embed_new(store) if stats.inserted + stats.updated else 0
-        linked = _link(store) if result.changed else {}
-    for problem in result.errors:
-        err.print(f"[yellow]radar: warning:[/] {source}: {escape(problem)}")
-    counts = {
-        "source": source,
-        "embedded": embedded,
-        "pages": result.pages,
-        "items": result.items,
-        **stats.as_dict(),
-        "errors": result.errors,
-        "links": linked,
+    given = {
+        "categories": category,
+        "query": query,
+        "ids": ids,
+        "set": oai_set,
+        "format": oai_format,
+        "max": max_results,
+        "accounts": account,
+        "tags": tag,
+        "feeds": feed,
+        "issns": issn,
+        "filter": filter_,
+        "instance": instance,
+        "recommend": recommend,
+        "base_url": base_url,
     }
+    options = options_from_flags(source, given, lambda key: FLAGS.get(key, f"--{key}"))
+    env = environment(parse_day(date), parse_day(since))
+    with open_store(home) as store, err.status(f"Ingesting {source}…") as status:
+        done = ingest_source(store, source, options, env, saved=from_file, on_status=status.update)
+    _report(done, as_json)
+
+
+def _report(done: Ingested, as_json: bool) -> None:
+    result, stats, links = done.result, done.result.stats, done.enriched.links
+    for problem in (*result.errors, *done.enriched.warnings):
+        err.print(f"[yellow]radar: warning:[/] {result.source}: {escape(problem)}")
     if as_json:
-        emit_json(counts)
-    elif source in PEOPLE_SOURCES:
+        emit_json(
+            {
+                "source": result.source,
+                "embedded": done.enriched.embedded,
+                "pages": result.pages,
+                "items": result.items,
+                **stats.as_dict(),
+                "errors": result.errors,
+                "links": links,
+            }
+        )
+    elif done.kind == "posts":
         out.print(
-            f"{source}: {result.items} posts → {stats.posts_inserted} new, "
+            f"{result.source}: {result.items} posts → {stats.posts_inserted} new, "
             f"{stats.posts_updated} updated, {stats.unchanged} unchanged."
-            + (f" {linked['papers']} papers discussed." if linked else "")
+            + (f" {links['papers']} papers discussed." if links else "")
         )
     else:
         out.print(
-            f"{source}: {result.items} items → {stats.inserted} new, {stats.updated} updated, "
-            f"{stats.unchanged} unchanged papers; {stats.observations} new observations."
+            f"{result.source}: {result.items} items → {stats.inserted} new, {stats.updated} "
+            f"updated, {stats.unchanged} unchanged papers; {stats.observations} new observations."
         )
     if result.changed == 0 or result.errors:
-        raise NothingNew(f"{source}: nothing new" if not result.errors else f"{source}: partial")
-
-
-def _api_key(source: str) -> str | None:
-    names = {"semantic-scholar": "S2_API_KEY", "openalex": "OPENALEX_API_KEY"}
-    return os.environ.get(names[source]) if source in names else None
-
-
-def _set_owner(store: Store, result: Any, owner: str) -> None:
-    from paperradar.sources.x_import import UNKNOWN_OWNER
-
-    posts = [
-        replace(p.post, author=f"x:@{owner.lstrip('@')}")
-        for p in store.posts(source="x-import")
-        if p.post.author == UNKNOWN_OWNER
-    ]
-    if posts:
-        store.upsert_posts(posts)
-
-
-def _link(store: Store) -> dict[str, int]:
-    """Link posts and papers after an ingest; quiet unless there are posts at all."""
-    if store.post_count() == 0:
-        return {}
-    from paperradar.enrich.link import link
-
-    with err.status("Linking posts to papers…"):
-        return link(store).counts
+        raise NothingNew(f"{result.source}: " + ("partial" if result.errors else "nothing new"))
