@@ -14,7 +14,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -23,8 +23,10 @@ from paperradar.sources import get, names
 from paperradar.sources.base import Options, validate_options
 
 FILE_NAME = "radar.toml"
-WEBHOOK_KINDS = ("slack", "discord", "json")
-SECURITY = ("starttls", "ssl", "none")
+WebhookKind = Literal["slack", "discord", "json"]
+Security = Literal["starttls", "ssl", "none"]
+WEBHOOK_KINDS = get_args(WebhookKind)
+SECURITY = get_args(Security)
 EXAMPLE = """\
 # Paper Radar configuration (radar config shows it, radar config check validates it).
 
@@ -98,7 +100,7 @@ class Webhook:
 class Config:
     path: Path | None
     sources: dict[str, Options]  # each source's options, validated by its own model
-    mailto: str | None = None
+    mailto: str | None = None  # [fetch] mailto as written
     lang: str = "en"
     llm: bool = False
     deliver_dir: str = "briefings"
@@ -148,12 +150,12 @@ class _EmailTable(_Table):
     sender: str = Field(alias="from", min_length=1)
     host: str = Field(min_length=1)
     port: int | None = None
-    security: Literal["starttls", "ssl", "none"] = "starttls"
+    security: Security = "starttls"
     username: str | None = None
 
 
 class _WebhookTable(_Table):
-    kind: Literal["slack", "discord", "json"] = "json"
+    kind: WebhookKind = "json"
     url: str = Field(pattern=r"^https?://")
 
 
@@ -207,7 +209,7 @@ def parse(data: dict[str, Any], path: Path | None) -> Config:
     return Config(
         path=path,
         sources=sources,
-        mailto=file.fetch.mailto or os.environ.get("RADAR_MAILTO") or None,
+        mailto=file.fetch.mailto or None,  # RADAR_MAILTO is the fallback: ingest.environment
         lang=file.brief.lang,
         llm=file.brief.llm,
         deliver_dir=file.deliver.dir,

@@ -1,11 +1,13 @@
-"""``radar run``: the whole daily job, fetch → link → rank → brief → deliver, explained.
+"""``radar run``: the whole daily job, fetch → embed and link → rank → brief → deliver, explained.
 
-Every configured source is fetched in its own worker thread (the fetcher keeps each host in
-single file and polite, so different hosts overlap); the main thread stores what they bring, one
-source at a time, and records each source's run. A source fetched successfully for a day is
-marked done, so a second run the same day reuses it (``force`` refetches). The briefing ends with
-run health, and an empty listing is explained in plain words. Delivery failures are reported
-per channel and never undo the briefing.
+Each configured source builds its request from its options, the reader's profile and the
+environment (its API key), as ``radar ingest`` does, and is fetched in its own worker thread
+(the fetcher keeps each host in single file and polite, so different hosts overlap); the main
+thread stores what they bring, one source at a time, and records each source's run. A source
+fetched successfully for a day is marked done, so a second run the same day reuses it
+(``force`` refetches). The enrich step then embeds and links what all of them brought. The
+briefing ends with run health, and an empty listing is explained in the source's own words.
+Delivery failures are reported per channel and never undo the briefing.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def fetch_all(
     reports: list[SourceReport] = []
     total = UpsertStats()
     marker = f"day:{day}"
-    todo = _requests(store, config, day, force, reports)
+    todo = _requests(store, config, day, marker if not force else None, reports)
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         futures = {
             pool.submit(collect, name, fetcher, request): name for name, request in todo.items()
@@ -98,15 +100,16 @@ def fetch_all(
 
 
 def _requests(
-    store: Store, config: Config, day: dt.date, force: bool, reports: list[SourceReport]
+    store: Store, config: Config, day: dt.date, marker: str | None, reports: list[SourceReport]
 ) -> dict[str, FetchRequest]:
-    """The request of each configured source still to fetch for ``day``; a source fetched
-    already today, or whose request cannot be made, is reported instead."""
+    """The request of each configured source still to fetch for ``day``; a source already
+    marked done (unless ``marker`` is None: forced), or whose request cannot be made, is
+    reported instead."""
     profile = following(store)
     env = environment(day, mailto=config.mailto)
     todo: dict[str, FetchRequest] = {}
     for name, options in config.sources.items():
-        if not force and store.cursor(name, f"day:{day}") == "done":
+        if marker is not None and store.cursor(name, marker) == "done":
             reports.append(SourceReport(name, "reused", 0, "already fetched today"))
             continue
         try:

@@ -208,6 +208,25 @@ def test_x_digest_and_tweets_js(tmp_path: Path) -> None:
         list(x_import.fetch(Fetcher(), FetchRequest()))
 
 
+def test_an_x_export_is_filed_under_the_account_it_is_said_to_be(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_cli import radar
+
+    export = tmp_path / "tweets.js"
+    tweet = {"id_str": "5", "full_text": "Reading arXiv:1810.04805", "favorite_count": "2"}
+    export.write_text("window.YTD.tweets.part0 = " + json.dumps([{"tweet": tweet}]))
+    home = str(tmp_path)
+    code, out, err = radar(
+        capsys, "ingest", "x-import", "--from", str(export), "--account", "@me_too", "--home", home
+    )
+    assert code == 0 and "1 posts → 1 new" in out, err
+    code, out, _ = radar(capsys, "posts", "--author", "x:@me_too", "--json", "--home", home)
+    assert code == 0 and [r["text"] for r in json.loads(out)] == ["Reading arXiv:1810.04805"]
+    code, _, err = radar(capsys, "ingest", "x-import", "--tag", "ai", "--home", home)
+    assert code == 2 and "--tag is not an option of x-import (it takes --account)" in err
+
+
 # -- paging and faults against a local server --------------------------------------------------
 
 

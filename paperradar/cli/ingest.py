@@ -45,66 +45,71 @@ FLAGS = {
 }
 
 
+Strs = list[str] | None
+Str = str | None
+SourceName = Annotated[str, typer.Argument(help=", ".join(names()[:-1]) + f" or {names()[-1]}.")]
+Date = Annotated[Str, typer.Option("--date", help="Day to fetch (YYYY-MM-DD).")]
+FromFile = Annotated[
+    Path | None, typer.Option("--from", help="Parse this saved response instead of fetching.")
+]
+Category = Annotated[Strs, typer.Option("--category", "-c", help="arXiv category (repeatable).")]
+Query = Annotated[
+    Str,
+    typer.Option(
+        "--query", help="Search text (arxiv-api, openalex, crossref, semantic-scholar, bluesky)."
+    ),
+]
+Ids = Annotated[Strs, typer.Option("--id", help="Paper id to look up (repeatable).")]
+Since = Annotated[Str, typer.Option("--since", help="Read from this date on (YYYY-MM-DD).")]
+OaiSet = Annotated[Str, typer.Option("--set", help="arxiv-oai set, e.g. cs.")]
+OaiFormat = Annotated[Str, typer.Option("--format", help="arxiv-oai: arXiv (default) or arXivRaw.")]
+Max = Annotated[int | None, typer.Option("--max", help="At most this many results.")]
+Account = Annotated[
+    Strs,
+    typer.Option(
+        "--account",
+        help="Bluesky handle, @user@instance, an S2 or OpenAlex author id; for x-import, "
+        "whose export it is (repeatable). Default: the people you follow.",
+    ),
+]
+Tag = Annotated[Strs, typer.Option("--tag", help="Mastodon hashtag.")]
+Feed = Annotated[
+    Strs, typer.Option("--feed", help="RSS/Atom URL (repeatable). Default: the feeds you follow.")
+]
+Issn = Annotated[Strs, typer.Option("--issn", help="Journal ISSN.")]
+Filter = Annotated[Str, typer.Option("--filter", help="openalex/crossref filter, passed as given.")]
+Instance = Annotated[Str, typer.Option("--instance", help="Mastodon instance for --tag.")]
+Recommend = Annotated[
+    bool,
+    typer.Option(
+        "--recommend", help="semantic-scholar: recommendations from your liked and disliked papers."
+    ),
+]
+BaseUrl = Annotated[
+    Str, typer.Option("--base-url", help="Fetch from this URL instead of the service.")
+]
+
+
 @app.command()
 def ingest(
-    source: Annotated[str, typer.Argument(help=", ".join(names()) + ".")],
-    date: Annotated[str | None, typer.Option("--date", help="Day to fetch (YYYY-MM-DD).")] = None,
-    from_file: Annotated[
-        Path | None, typer.Option("--from", help="Parse this saved response instead of fetching.")
-    ] = None,
-    category: Annotated[
-        list[str] | None, typer.Option("--category", "-c", help="arXiv category (repeatable).")
-    ] = None,
-    query: Annotated[
-        str | None,
-        typer.Option(
-            "--query",
-            help="Search text (arxiv-api, openalex, crossref, semantic-scholar, bluesky).",
-        ),
-    ] = None,
-    ids: Annotated[
-        list[str] | None, typer.Option("--id", help="Paper id to look up (repeatable).")
-    ] = None,
-    since: Annotated[
-        str | None, typer.Option("--since", help="Read from this date on (YYYY-MM-DD).")
-    ] = None,
-    oai_set: Annotated[str | None, typer.Option("--set", help="arxiv-oai set, e.g. cs.")] = None,
-    oai_format: Annotated[
-        str | None, typer.Option("--format", help="arxiv-oai: arXiv (default) or arXivRaw.")
-    ] = None,
-    max_results: Annotated[
-        int | None, typer.Option("--max", help="At most this many results.")
-    ] = None,
-    account: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--account",
-            help="Bluesky handle, @user@instance, an S2 or OpenAlex author id; for x-import, "
-            "whose export it is (repeatable). Default: the people you follow.",
-        ),
-    ] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="Mastodon hashtag.")] = None,
-    feed: Annotated[
-        list[str] | None,
-        typer.Option("--feed", help="RSS/Atom URL (repeatable). Default: the feeds you follow."),
-    ] = None,
-    issn: Annotated[list[str] | None, typer.Option("--issn", help="Journal ISSN.")] = None,
-    filter_: Annotated[
-        str | None, typer.Option("--filter", help="openalex/crossref filter, passed as given.")
-    ] = None,
-    instance: Annotated[
-        str | None, typer.Option("--instance", help="Mastodon instance for --tag.")
-    ] = None,
-    recommend: Annotated[
-        bool,
-        typer.Option(
-            "--recommend",
-            help="semantic-scholar: recommendations from your liked and disliked papers.",
-        ),
-    ] = False,
-    base_url: Annotated[
-        str | None, typer.Option("--base-url", help="Fetch from this URL instead of the service.")
-    ] = None,
+    source: SourceName,
+    date: Date = None,
+    from_file: FromFile = None,
+    category: Category = None,
+    query: Query = None,
+    ids: Ids = None,
+    since: Since = None,
+    oai_set: OaiSet = None,
+    oai_format: OaiFormat = None,
+    max_results: Max = None,
+    account: Account = None,
+    tag: Tag = None,
+    feed: Feed = None,
+    issn: Issn = None,
+    filter_: Filter = None,
+    instance: Instance = None,
+    recommend: Recommend = False,
+    base_url: BaseUrl = None,
     as_json: AsJson = False,
     home: Home = None,
 ) -> None:
@@ -139,8 +144,10 @@ def ingest(
 
 def _report(done: Ingested, as_json: bool) -> None:
     result, stats, links = done.result, done.result.stats, done.enriched.links
-    for problem in (*result.errors, *done.enriched.warnings):
+    for problem in result.errors:
         err.print(f"[yellow]radar: warning:[/] {result.source}: {escape(problem)}")
+    for warning in done.enriched.warnings:
+        err.print(f"[yellow]radar: warning:[/] {escape(warning)}")
     if as_json:
         emit_json(
             {
