@@ -244,9 +244,10 @@ def _source(name: str, options: object) -> Options:
         raise ConfigError(f"unknown source {name!r} in [sources]; known: {daily}")
     if not isinstance(options, dict):
         raise ConfigError(f"sources.{name} must be a table, e.g. {name} = {{}}")
-    return validate_options(
-        get(name), options, spell=lambda key: f"sources.{name}.{key}", error=ConfigError
-    )
+    try:
+        return validate_options(get(name), options, spell=str, error=ConfigError)
+    except ConfigError as exc:
+        raise ConfigError(f"sources.{name}: {exc}") from None
 
 
 def _email(table: dict[str, Any]) -> Email:

@@ -224,7 +224,7 @@ def test_an_x_export_is_filed_under_the_account_it_is_said_to_be(
     code, out, _ = radar(capsys, "posts", "--author", "x:@me_too", "--json", "--home", home)
     assert code == 0 and [r["text"] for r in json.loads(out)] == ["Reading arXiv:1810.04805"]
     code, _, err = radar(capsys, "ingest", "x-import", "--tag", "ai", "--home", home)
-    assert code == 2 and "--tag is not an option of x-import (it takes --account)" in err
+    assert code == 2 and "--tag is not an option of x-import (x-import takes --account)" in err
 
 
 # -- paging and faults against a local server --------------------------------------------------

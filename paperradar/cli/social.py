@@ -38,7 +38,8 @@ def posts(
         list[str] | None, typer.Option("--author", help="Handle or feed URL (repeatable).")
     ] = None,
     source: Annotated[
-        str | None, typer.Option("--source", help="rss, bluesky, mastodon or x-import.")
+        str | None,
+        typer.Option("--source", help="Only the posts of this source (e.g. rss, bluesky)."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many.")] = 50,
     as_json: AsJson = False,

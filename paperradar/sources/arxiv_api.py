@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element
 
 from paperradar.errors import ParseError, SourceError, UsageError
-from paperradar.http import Fetcher
 from paperradar.ids import first_doi, normalize_arxiv_id, parse_arxiv_id
 from paperradar.models import Item
 from paperradar.sources.base import (
@@ -27,6 +27,9 @@ from paperradar.sources.base import (
 )
 from paperradar.sources.common import iso_date
 from paperradar.sources.xmlsafe import child, children, local, parse_xml, text
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "arxiv-api"
 BASE_URL = "https://export.arxiv.org/api/query"

@@ -13,17 +13,19 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from xml.etree.ElementTree import Element
 
 from paperradar.errors import ParseError, SourceError
-from paperradar.http import Fetcher
 from paperradar.ids import first_doi, parse_arxiv_id
 from paperradar.models import Item
 from paperradar.sources.arxiv_rss import split_authors
 from paperradar.sources.base import BaseSource, Env, FetchRequest, Following, Options, Page, Source
 from paperradar.sources.common import iso_date
 from paperradar.sources.xmlsafe import child, children, local, parse_xml, text
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "arxiv-oai"
 BASE_URL = "https://export.arxiv.org/oai2"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element
 
 from paperradar.errors import ParseError, UsageError
-from paperradar.http import Fetcher
 from paperradar.ids import normalize_doi, parse_arxiv_id
 from paperradar.models import Item
 from paperradar.sources.base import (
@@ -29,6 +29,9 @@ from paperradar.sources.base import (
 )
 from paperradar.sources.common import iso_date
 from paperradar.sources.xmlsafe import child, children, local, parse_xml, text
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "arxiv"
 BASE_URL = "https://rss.arxiv.org/rss/"

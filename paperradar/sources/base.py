@@ -12,6 +12,7 @@ API key) and the reader's profile (who and what they follow), for the CLI and th
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, Protocol, TypeVar
@@ -136,7 +137,9 @@ class Source(Protocol[OptionsT]):
         ...
 
     def prepare(self, request: FetchRequest, cursor: str | None) -> FetchRequest:
-        """The request of a one-off fetch stored page by page, given the stored cursor."""
+        """The request as a one-off fetch (``ingest_fetch``: radar ingest, link --fetch, seed)
+        makes it, given the source's stored cursor: arxiv-oai resumes from it, arxiv refuses a
+        past day. The daily run does not call it."""
         ...
 
     def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
@@ -156,14 +159,14 @@ class Source(Protocol[OptionsT]):
         ...
 
 
-class BaseSource(Generic[OptionsT]):
+class BaseSource(ABC, Generic[OptionsT]):
     """Defaults for the parts of ``Source`` most sources do not change."""
 
     kind: Kind = "papers"
     daily = True
 
-    def parse(self, data: bytes, origin: str) -> Iterator[Record]:
-        raise NotImplementedError
+    @abstractmethod
+    def parse(self, data: bytes, origin: str) -> Iterator[Record]: ...
 
     def prepare(self, request: FetchRequest, cursor: str | None) -> FetchRequest:
         return request
@@ -183,22 +186,25 @@ def validate_options(
     error: type[RadarError],
 ) -> Options:
     """``raw`` as the source's options, or ``error`` naming each wrong key as ``spell`` writes
-    it (``sources.arxiv.categories`` in the file, ``--category`` on the command line)."""
+    it (``categories`` in the file, ``--category`` on the command line)."""
     try:
         options: Options = source.options.model_validate(dict(raw))
     except ValidationError as exc:
-        keys = ", ".join(spell(k) for k in source.options.model_fields) or "no options"
-        problems = (_problem(e, spell, source.name, keys) for e in exc.errors())
-        raise error("; ".join(problems)) from None
+        errors = exc.errors()
+        problems = "; ".join(_problem(e, spell, source.name) for e in errors)
+        if any(e["type"] == "extra_forbidden" for e in errors):
+            keys = ", ".join(spell(k) for k in source.options.model_fields) or "no options"
+            problems += f" ({source.name} takes {keys})"
+        raise error(problems) from None
     return options
 
 
-def _problem(error: Mapping[str, Any], spell: Callable[[str], str], name: str, keys: str) -> str:
+def _problem(error: Mapping[str, Any], spell: Callable[[str], str], name: str) -> str:
     loc: Sequence[object] = error.get("loc", ())
     key = spell(str(loc[0])) if loc else "options"
     message = str(error["msg"])
     if error["type"] == "extra_forbidden":
-        return f"{key} is not an option of {name} (it takes {keys})"
+        return f"{key} is not an option of {name}"
     if error["type"] == "missing":
         return f"{key} is missing"
     if error["type"] == "value_error":  # our own validators' words: "must be a list of strings"

@@ -11,10 +11,9 @@ read as the original post, whose author said it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperradar.errors import ParseError, RadarError, UsageError
-from paperradar.http import Fetcher
 from paperradar.models import Post
 from paperradar.sources.base import (
     BaseSource,
@@ -28,6 +27,9 @@ from paperradar.sources.base import (
 )
 from paperradar.sources.common import load_json, utc_stamp
 from paperradar.sources.mastodon import is_mastodon
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "bluesky"
 BASE_URL = "https://public.api.bsky.app/xrpc"

@@ -13,10 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperradar.errors import ParseError, UsageError
-from paperradar.http import Fetcher
 from paperradar.ids import normalize_doi, parse_arxiv_id
 from paperradar.models import Item
 from paperradar.sources import htmltext
@@ -31,6 +30,9 @@ from paperradar.sources.base import (
     Strings,
 )
 from paperradar.sources.common import cursor_pages, load_json
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "crossref"
 BASE_URL = "https://api.crossref.org/works"

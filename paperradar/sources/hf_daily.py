@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperradar.errors import ParseError
-from paperradar.http import Fetcher
 from paperradar.ids import parse_arxiv_id
 from paperradar.models import Item
 from paperradar.sources.base import BaseSource, Env, FetchRequest, Following, Options, Page, Source
 from paperradar.sources.common import iso_date, load_json
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "hf-daily"
 BASE_URL = "https://huggingface.co/api/daily_papers"

@@ -10,11 +10,10 @@ A boost is read as the boosted status, said by its own author. Timelines page ba
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from paperradar.errors import ParseError, RadarError, UsageError
-from paperradar.http import Fetcher
 from paperradar.models import Post
 from paperradar.sources import htmltext
 from paperradar.sources.base import (
@@ -28,6 +27,9 @@ from paperradar.sources.base import (
     Strings,
 )
 from paperradar.sources.common import load_json, utc_stamp
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "mastodon"
 DEFAULT_INSTANCE = "mastodon.social"

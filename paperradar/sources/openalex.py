@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperradar.errors import ParseError, UsageError
-from paperradar.http import Fetcher
 from paperradar.ids import normalize_doi, parse_arxiv_id
 from paperradar.models import Item
 from paperradar.sources.base import (
@@ -29,6 +28,9 @@ from paperradar.sources.base import (
     Strings,
 )
 from paperradar.sources.common import cursor_pages, iso_date, load_json
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "openalex"
 BASE_URL = "https://api.openalex.org/works"

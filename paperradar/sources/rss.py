@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import feedparser
 
 from paperradar.errors import ParseError, RadarError, UsageError
-from paperradar.http import Fetcher
 from paperradar.models import Post
 from paperradar.sources import htmltext
 from paperradar.sources.base import (
@@ -30,6 +29,9 @@ from paperradar.sources.base import (
     Source,
     Strings,
 )
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "rss"
 MAX_TEXT = 100_000  # characters of an entry kept; a book-length post is cut, not refused

@@ -14,10 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperradar.errors import ParseError, UsageError
-from paperradar.http import Fetcher
 from paperradar.models import Post
 from paperradar.sources.base import (
     BaseSource,
@@ -30,6 +29,9 @@ from paperradar.sources.base import (
     Strings,
 )
 from paperradar.sources.common import load_json, utc_stamp
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "x-import"
 UNKNOWN_OWNER = "x:@me"
