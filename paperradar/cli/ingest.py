@@ -1,11 +1,11 @@
-"""``radar ingest``: fetch one source (or read a saved response) into the store, then link.
+"""``radar ingest``: fetch one source (or read a saved response) into the store, embed, link.
 
-Every source takes the same command. Papers sources (arXiv, Hugging Face, OpenAlex, Crossref,
-Semantic Scholar) fill the paper store; people sources (RSS/Atom blogs, Bluesky, Mastodon, an
-X export) fill the post store. What to read defaults to the profile: followed people for
-Bluesky and Mastodon, followed feeds for RSS, liked and disliked papers for Semantic Scholar's
-recommendations. After any ingest the linker runs, so mentions and papers meet whichever
-arrived first.
+Every source takes the same command: the flags become that source's options (a flag the source
+does not take is refused by name), and ``paperradar.ingest.ingest_source`` does the rest, the way
+``radar run`` does for each configured source: the request from options, profile and
+environment (API keys included), the fetch stored page by page, then the enrich step. What to
+read defaults to the profile: followed people for Bluesky and Mastodon, followed feeds for RSS,
+liked and disliked papers for Semantic Scholar's recommendations.
 """
 
 from __future__ import annotations
