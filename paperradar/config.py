@@ -4,7 +4,8 @@
 come from the profile), how the briefing is written, and where it is delivered (files always;
 email, webhooks and an Atom feed when configured). Secrets never live in the file: the SMTP
 password comes from ``RADAR_SMTP_PASSWORD`` or the OS keyring, API keys from their usual
-variables. ``load`` validates everything and names the key that is wrong and how to fix it.
+variables. ``load`` validates the file against the pydantic models below (each source's options
+against that source's own model) and names the key that is wrong and how to fix it.
 """
 
 from __future__ import annotations
@@ -13,37 +14,19 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from paperradar.errors import ConfigError
+from paperradar.sources import get, names
+from paperradar.sources.base import Options, validate_options
 
 FILE_NAME = "radar.toml"
-KNOWN_SOURCES = (
-    "arxiv",
-    "arxiv-api",
-    "hf-daily",
-    "openalex",
-    "crossref",
-    "semantic-scholar",
-    "rss",
-    "bluesky",
-    "mastodon",
-)
-SOURCE_KEYS = {
-    "categories",
-    "query",
-    "issns",
-    "filter",
-    "accounts",
-    "tags",
-    "feeds",
-    "instance",
-    "recommend",
-    "max",
-    "base_url",
-}
-WEBHOOK_KINDS = ("slack", "discord", "json")
-SECURITY = ("starttls", "ssl", "none")
+WebhookKind = Literal["slack", "discord", "json"]
+Security = Literal["starttls", "ssl", "none"]
+WEBHOOK_KINDS = get_args(WebhookKind)
+SECURITY = get_args(Security)
 EXAMPLE = """\
 # Paper Radar configuration (radar config shows it, radar config check validates it).
 
@@ -116,8 +99,8 @@ class Webhook:
 @dataclass(frozen=True)
 class Config:
     path: Path | None
-    sources: dict[str, dict[str, Any]]
-    mailto: str | None = None
+    sources: dict[str, Options]  # each source's options, validated by its own model
+    mailto: str | None = None  # [fetch] mailto as written
     lang: str = "en"
     llm: bool = False
     deliver_dir: str = "briefings"
@@ -145,83 +128,146 @@ def load(home: Path) -> Config:
     return parse(data, path)
 
 
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _addresses(value: object) -> object:
+    return [value] if isinstance(value, str) else value  # to = "one@example.org" is fine too
+
+
+class _FetchTable(_Table):
+    mailto: str | None = None
+
+
+class _BriefTable(_Table):
+    lang: Literal["en", "zh"] = "en"
+    llm: bool = False
+
+
+class _EmailTable(_Table):
+    to: Annotated[list[str], BeforeValidator(_addresses)]
+    sender: str = Field(alias="from", min_length=1)
+    host: str = Field(min_length=1)
+    port: int | None = None
+    security: Security = "starttls"
+    username: str | None = None
+
+
+class _WebhookTable(_Table):
+    kind: WebhookKind = "json"
+    url: str = Field(pattern=r"^https?://")
+
+
+class _FeedTable(_Table):
+    base_url: str = "http://localhost:8000"
+
+
+class _DeliverTable(_Table):
+    dir: str = "briefings"
+    email: dict[str, Any] | None = None  # checked on its own, to keep the password out of errors
+    webhook: list[_WebhookTable] = []
+    feed: _FeedTable = _FeedTable()
+
+
+class _File(_Table):
+    fetch: _FetchTable = _FetchTable()
+    sources: dict[str, Any] = Field(min_length=1)
+    brief: _BriefTable = _BriefTable()
+    deliver: _DeliverTable = _DeliverTable()
+
+
+# How to fix what pydantic found wrong, by the key's path (``*`` for any list index).
+HINTS = {
+    "sources": "[sources] must name at least one source, e.g. arxiv = {}",
+    "brief.lang": "brief.lang must be 'en' or 'zh'",
+    "deliver.webhook.*.kind": "must be one of " + ", ".join(WEBHOOK_KINDS),
+    "deliver.webhook.*.url": "must be an http(s) URL",
+    "deliver.email": "[deliver.email] must be a table",
+    "deliver.email.to": "deliver.email.to must list at least one address",
+    "deliver.email.from": "deliver.email.from is missing",
+    "deliver.email.host": "deliver.email.host is missing",
+    "deliver.email.security": "deliver.email.security must be one of " + ", ".join(SECURITY),
+}
+
+
 def parse(data: dict[str, Any], path: Path | None) -> Config:
+    """The configuration in a parsed TOML document, or a ``ConfigError`` saying what to fix."""
     where = str(path) if path else "the default configuration"
-
-    def fail(message: str) -> ConfigError:
-        return ConfigError(f"{where}: {message}")
-
-    unknown = set(data) - {"fetch", "sources", "brief", "deliver"}
+    unknown = set(data) - set(_File.model_fields)
     if unknown:
-        raise fail(f"unknown section [{sorted(unknown)[0]}]; known: fetch, sources, brief, deliver")
-    sources = data.get("sources", {})
-    if not isinstance(sources, dict) or not sources:
-        raise fail("[sources] must name at least one source, e.g. arxiv = {}")
-    for name, options in sources.items():
-        if name not in KNOWN_SOURCES:
-            raise fail(f"unknown source {name!r} in [sources]; known: {', '.join(KNOWN_SOURCES)}")
-        if not isinstance(options, dict):
-            raise fail(f"sources.{name} must be a table, e.g. {name} = {{}}")
-        if bad := set(options) - SOURCE_KEYS:
-            raise fail(f"sources.{name}: unknown key {sorted(bad)[0]!r}")
-        for key in ("categories", "issns", "accounts", "tags", "feeds"):
-            value = options.get(key, [])
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise fail(f"sources.{name}.{key} must be a list of strings")
-    fetch = data.get("fetch", {})
-    brief = data.get("brief", {})
-    lang = brief.get("lang", "en")
-    if lang not in ("en", "zh"):
-        raise fail(f"brief.lang must be 'en' or 'zh', not {lang!r}")
-    deliver = data.get("deliver", {})
-    email = _email(deliver.get("email"), fail) if "email" in deliver else None
-    hooks = []
-    for n, hook in enumerate(deliver.get("webhook", [])):
-        kind, url = hook.get("kind", "json"), hook.get("url", "")
-        if kind not in WEBHOOK_KINDS:
-            raise fail(f"deliver.webhook[{n}].kind must be one of {', '.join(WEBHOOK_KINDS)}")
-        if not str(url).startswith(("https://", "http://")):
-            raise fail(f"deliver.webhook[{n}].url must be an http(s) URL")
-        hooks.append(Webhook(kind, url))
+        known = ", ".join(_File.model_fields)
+        raise ConfigError(f"{where}: unknown section [{sorted(unknown)[0]}]; known: {known}")
+    try:
+        file = _File.model_validate(data)
+        sources = {name: _source(name, options) for name, options in file.sources.items()}
+        email = _email(file.deliver.email) if file.deliver.email is not None else None
+    except ValidationError as exc:
+        raise ConfigError(f"{where}: {_explain(exc)}") from None
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
     return Config(
         path=path,
         sources=sources,
-        mailto=fetch.get("mailto") or os.environ.get("RADAR_MAILTO") or None,
-        lang=lang,
-        llm=bool(brief.get("llm", False)),
-        deliver_dir=str(deliver.get("dir", "briefings")),
+        mailto=file.fetch.mailto or None,  # RADAR_MAILTO is the fallback: ingest.environment
+        lang=file.brief.lang,
+        llm=file.brief.llm,
+        deliver_dir=file.deliver.dir,
         email=email,
-        webhooks=tuple(hooks),
-        feed_base=str(deliver.get("feed", {}).get("base_url", "http://localhost:8000")),
+        webhooks=tuple(Webhook(h.kind, h.url) for h in file.deliver.webhook),
+        feed_base=file.deliver.feed.base_url,
         raw=data,
     )
 
 
-def _email(table: Any, fail: Any) -> Email:
-    if not isinstance(table, dict):
-        raise fail("[deliver.email] must be a table")
-    to = table.get("to", [])
-    if isinstance(to, str):
-        to = [to]
-    if not to or not all("@" in t for t in to):
-        raise fail("deliver.email.to must list at least one address")
-    for key in ("from", "host"):
-        if not table.get(key):
-            raise fail(f"deliver.email.{key} is missing")
-    security = table.get("security", "starttls")
-    if security not in SECURITY:
-        raise fail(f"deliver.email.security must be one of {', '.join(SECURITY)}")
+def _explain(exc: ValidationError, prefix: tuple[str, ...] = ()) -> str:
+    """The first problem pydantic found, with the hint for its key when there is one."""
+    error = exc.errors()[0]
+    loc = (*prefix, *error["loc"])
+    shown = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    hint = HINTS.get(".".join("*" if isinstance(p, int) else str(p) for p in loc))
+    if hint is not None:
+        return hint if shown in hint else f"{shown} {hint}"
+    if error["type"] == "extra_forbidden":
+        return f"{shown}: unknown key (see `radar config` for the known ones)"
+    if error["type"] == "missing":
+        return f"{shown} is missing"
+    return f"{shown}: {error['msg']}"
+
+
+def _source(name: str, options: object) -> Options:
+    """A ``[sources]`` entry as that source's options."""
+    if name in names() and not get(name).daily:
+        raise ConfigError(f"sources.{name}: {name} cannot run daily ({get(name).description})")
+    if name not in names():
+        daily = ", ".join(n for n in names() if get(n).daily)
+        raise ConfigError(f"unknown source {name!r} in [sources]; known: {daily}")
+    if not isinstance(options, dict):
+        raise ConfigError(f"sources.{name} must be a table, e.g. {name} = {{}}")
+    try:
+        return validate_options(get(name), options, spell=str, error=ConfigError)
+    except ConfigError as exc:
+        raise ConfigError(f"sources.{name}: {exc}") from None
+
+
+def _email(table: dict[str, Any]) -> Email:
     if "password" in table:
-        raise fail(
+        raise ConfigError(
             "deliver.email.password: keep secrets out of the file; set RADAR_SMTP_PASSWORD "
             "or store it in the OS keyring under service 'paper-radar'"
         )
-    port = table.get("port", 465 if security == "ssl" else 587)
+    try:
+        checked = _EmailTable.model_validate(table)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, ("deliver", "email"))) from None
+    if not checked.to or not all("@" in t for t in checked.to):
+        raise ConfigError(HINTS["deliver.email.to"])
+    port = checked.port or (465 if checked.security == "ssl" else 587)
     return Email(
-        to=tuple(to),
-        sender=table["from"],
-        host=table["host"],
-        port=int(port),
-        security=security,
-        username=table.get("username"),
+        to=tuple(checked.to),
+        sender=checked.sender,
+        host=checked.host,
+        port=port,
+        security=checked.security,
+        username=checked.username,
     )

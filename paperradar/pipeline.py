@@ -1,11 +1,13 @@
-"""``radar run``: the whole daily job, fetch → link → rank → brief → deliver, explained.
+"""``radar run``: the whole daily job, fetch → embed and link → rank → brief → deliver, explained.
 
-Every configured source is fetched in its own worker thread (the fetcher keeps each host in
-single file and polite, so different hosts overlap); the main thread stores what they bring, one
-source at a time, and records each source's run. A source fetched successfully for a day is
-marked done, so a second run the same day reuses it (``force`` refetches). The briefing ends with
-run health, and an empty listing is explained in plain words. Delivery failures are reported
-per channel and never undo the briefing.
+Each configured source builds its request from its options, the reader's profile and the
+environment (its API key), as ``radar ingest`` does, and is fetched in its own worker thread
+(the fetcher keeps each host in single file and polite, so different hosts overlap); the main
+thread stores what they bring, one source at a time, and records each source's run. A source
+fetched successfully for a day is marked done, so a second run the same day reuses it
+(``force`` refetches). The enrich step then embeds and links what all of them brought. The
+briefing ends with run health, and an empty listing is explained in the source's own words.
+Delivery failures are reported per channel and never undo the briefing.
 """
 
 from __future__ import annotations
@@ -14,18 +16,24 @@ import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from paperradar import brief
 from paperradar.brief.model import Briefing, Health
 from paperradar.config import Config
+from paperradar.enrich.step import enrich_new
 from paperradar.errors import NotFoundError, RadarError
 from paperradar.http import Fetcher
-from paperradar.ingest import collect, from_profile, ingest_pages
-from paperradar.sources import FetchRequest
-from paperradar.store import Store
+from paperradar.ingest import (
+    IngestResult,
+    collect,
+    environment,
+    following,
+    ingest_pages,
+    request_for,
+)
+from paperradar.sources import FetchRequest, get
+from paperradar.store import Store, UpsertStats
 
-PEOPLE = ("rss", "bluesky", "mastodon")
 WORKERS = 4
 
 
@@ -43,6 +51,7 @@ class RunReport:
     sources: list[SourceReport] = field(default_factory=list)
     briefing: Briefing | None = None
     delivered: dict[str, str] = field(default_factory=dict)  # channel → where, or the error
+    warnings: tuple[str, ...] = ()  # what went wrong without failing the run (embedding)
 
     @property
     def failed(self) -> list[SourceReport]:
@@ -53,41 +62,6 @@ class RunReport:
         return sum(s.new for s in self.sources)
 
 
-def request_for(
-    store: Store, name: str, options: dict[str, Any], day: dt.date, config: Config
-) -> FetchRequest:
-    """The fetch request a configured source makes for ``day``, the profile filling the rest."""
-    fields: dict[str, Any] = {
-        "day": day,
-        "query": options.get("query"),
-        "issns": tuple(options.get("issns", ())),
-        "filter": options.get("filter"),
-        "accounts": tuple(options.get("accounts", ())),
-        "tags": tuple(options.get("tags", ())),
-        "feeds": tuple(options.get("feeds", ())),
-        "max_results": options.get("max"),
-        "base_url": options.get("base_url"),
-        "mailto": config.mailto,
-        "extra": {"instance": options["instance"]} if options.get("instance") else {},
-    }
-    if options.get("categories"):
-        fields["categories"] = tuple(options["categories"])
-    request = FetchRequest(**fields)
-    return from_profile(store, name, request, recommend=bool(options.get("recommend")))
-
-
-def explain_empty(source: str, day: dt.date) -> str:
-    """Why a source can be empty on ``day``, in plain words."""
-    weekend = day.weekday() >= 5
-    if source == "arxiv":
-        if weekend:
-            return "arXiv publishes no listing on weekends and holidays"
-        return "arXiv's listing had nothing new (arXiv publishes no listing on holidays)"
-    if source == "hf-daily":
-        return "Hugging Face Daily Papers is quiet on weekends" if weekend else "no picks yet"
-    return "nothing new since the last run"
-
-
 def fetch_all(
     store: Store,
     config: Config,
@@ -96,19 +70,13 @@ def fetch_all(
     *,
     force: bool = False,
     on_source: Callable[[SourceReport], None] | None = None,
-) -> list[SourceReport]:
-    """Fetch every configured source for ``day``; returns each source's report."""
+) -> tuple[list[SourceReport], UpsertStats]:
+    """Fetch every configured source for ``day``; returns each source's report and what all of
+    them changed in the store together."""
     reports: list[SourceReport] = []
+    total = UpsertStats()
     marker = f"day:{day}"
-    todo: dict[str, FetchRequest] = {}
-    for name, options in config.sources.items():
-        if not force and store.cursor(name, marker) == "done":
-            reports.append(SourceReport(name, "reused", 0, "already fetched today"))
-            continue
-        try:
-            todo[name] = request_for(store, name, options, day, config)
-        except RadarError as exc:
-            reports.append(SourceReport(name, "failed", 0, str(exc)))
+    todo = _requests(store, config, day, marker if not force else None, reports)
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         futures = {
             pool.submit(collect, name, fetcher, request): name for name, request in todo.items()
@@ -121,20 +89,44 @@ def fetch_all(
             except RadarError as exc:
                 report = SourceReport(name, "failed", 0, str(exc))
             else:
-                s = result.stats
-                new = s.inserted + s.posts_inserted
-                if result.errors:
-                    report = SourceReport(name, "partial", new, "; ".join(result.errors))
-                elif new == 0 and result.changed == 0:
-                    report = SourceReport(name, "empty", 0, explain_empty(name, day))
-                else:
-                    report = SourceReport(name, "ok", new)
+                total.add(result.stats)
+                report = _report(name, result, day)
                 if not result.errors:
                     store.set_cursor(name, "done", marker)
             reports.append(report)
             if on_source:
                 on_source(report)
-    return sorted(reports, key=lambda r: list(config.sources).index(r.source))
+    return sorted(reports, key=lambda r: list(config.sources).index(r.source)), total
+
+
+def _requests(
+    store: Store, config: Config, day: dt.date, marker: str | None, reports: list[SourceReport]
+) -> dict[str, FetchRequest]:
+    """The request of each configured source still to fetch for ``day``; a source already
+    marked done (unless ``marker`` is None: forced), or whose request cannot be made, is
+    reported instead."""
+    profile = following(store)
+    env = environment(day, mailto=config.mailto)
+    todo: dict[str, FetchRequest] = {}
+    for name, options in config.sources.items():
+        if marker is not None and store.cursor(name, marker) == "done":
+            reports.append(SourceReport(name, "reused", 0, "already fetched today"))
+            continue
+        try:
+            todo[name] = request_for(name, options, profile, env)
+        except RadarError as exc:
+            reports.append(SourceReport(name, "failed", 0, str(exc)))
+    return todo
+
+
+def _report(name: str, result: IngestResult, day: dt.date) -> SourceReport:
+    s = result.stats
+    new = s.inserted + s.posts_inserted
+    if result.errors:
+        return SourceReport(name, "partial", new, "; ".join(result.errors))
+    if new == 0 and result.changed == 0:
+        return SourceReport(name, "empty", 0, get(name).explain_empty(day))
+    return SourceReport(name, "ok", new)
 
 
 def run_day(
@@ -148,11 +140,10 @@ def run_day(
 ) -> RunReport:
     """Fetch, link, rank and brief ``day``; delivery is ``deliver.deliver_all``'s job."""
     report = RunReport(str(day))
-    report.sources = fetch_all(store, config, day, fetcher, force=force, on_source=on_source)
-    if store.post_count():
-        from paperradar.enrich.link import link
-
-        link(store)
+    report.sources, changed = fetch_all(
+        store, config, day, fetcher, force=force, on_source=on_source
+    )
+    report.warnings = enrich_new(store, changed).warnings
     llm = None
     if config.llm:
         from paperradar.brief.llm import LLMConfig

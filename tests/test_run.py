@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -181,10 +182,10 @@ def test_a_day_with_nothing_still_delivers_a_briefing_that_says_why(
 def test_weekend_listing_is_explained() -> None:
     import datetime as dt
 
-    from paperradar.pipeline import explain_empty
+    from paperradar.sources import get
 
-    assert "weekends" in explain_empty("arxiv", dt.date(2026, 11, 21))  # a Saturday
-    assert "holidays" in explain_empty("arxiv", dt.date(2026, 11, 23))
+    assert "weekends" in get("arxiv").explain_empty(dt.date(2026, 11, 21))  # a Saturday
+    assert "holidays" in get("arxiv").explain_empty(dt.date(2026, 11, 23))
 
 
 def test_config_check_names_the_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -261,3 +262,86 @@ def test_webhook_payloads() -> None:
     discord = webhook_payload(b, Webhook("discord", "https://h"), None)
     assert len(discord["content"]) <= DISCORD_LIMIT and discord["content"].endswith("…")
     assert webhook_payload(b, Webhook("json", "https://h"), None)["day"] == DAY
+
+
+def test_daily_run_sends_the_api_keys_from_the_environment(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    replay: Replay,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `radar run` builds requests the way `radar ingest` does: the keys come from the
+    # environment, never from the file (it used to drop them on the daily run).
+    monkeypatch.setenv("OPENALEX_API_KEY", "oa-secret")
+    monkeypatch.setenv("S2_API_KEY", "s2-secret")
+    work = json.loads(data("openalex/W-api-response.json"))
+    page = json.dumps({"meta": {"next_cursor": None}, "results": [work]}).encode()
+    replay.routes["/works"] = lambda q: (200, {}, page)
+    last = data("semantic_scholar/bulk_2.json")
+    replay.routes["/graph/v1/paper/search/bulk"] = lambda q: (200, {}, last)
+    (tmp_path / "radar.toml").write_text(
+        "[sources]\n"
+        f'openalex = {{ filter = "topics.id:T10181", base_url = "{replay.url("/works")}" }}\n'
+        f'semantic-scholar = {{ query = "kubernetes", base_url = "{replay.base}" }}\n'
+    )
+    code, out, err = radar(capsys, "run", "--date", DAY, "--json", "--home", str(tmp_path))
+    status = {s["source"]: s["status"] for s in json.loads(out)["sources"]}
+    assert status == {"openalex": "ok", "semantic-scholar": "ok"}, err
+    (openalex,) = [r for r in replay.requests if r.path == "/works"]
+    assert openalex.query["api_key"] == "oa-secret"
+    (s2,) = [r for r in replay.requests if r.path.startswith("/graph/")]
+    assert s2.headers["x-api-key"] == "s2-secret"
+    assert "oa-secret" not in out + err and "s2-secret" not in out + err
+    # `radar ingest` takes the same path, with RADAR_MAILTO for the polite pool.
+    monkeypatch.setenv("RADAR_MAILTO", "me@example.org")
+    flags = ("--filter", "topics.id:T10181", "--base-url", replay.url("/works"))
+    code, _, err = radar(capsys, "ingest", "openalex", *flags, "--home", str(tmp_path))
+    assert code in (0, 1), err
+    sent = replay.requests[-1].query
+    assert sent["api_key"] == "oa-secret" and sent["mailto"] == "me@example.org"
+
+
+def test_source_options_are_checked_by_name_in_the_file_and_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = {
+        "[sources]\narxiv = { issns = ['2835-8856'] }\n": "sources.arxiv: issns is not an option",
+        "[sources]\ncrossref = { max = '10' }\n": "sources.crossref: max: input should be",
+        "[sources]\nx-import = {}\n": "x-import cannot run daily",
+        "[sources]\narxiv = 3\n": "sources.arxiv must be a table",
+        "[sources]\n": "must name at least one source",
+        "[sources]\narxiv = {}\n[brief]\nlang = 'fr'\n": "brief.lang must be 'en' or 'zh'",
+        "[sources]\narxiv = {}\n[deliver]\ndirectory = 'x'\n": "deliver.directory: unknown key",
+        "[sources]\narxiv = {}\n[deliver.email]\nto = []\nfrom='x@y.z'\nhost='h'\n": "at least one",
+        "[sources]\narxiv = {}\n[deliver.email]\nto = 'a@b.c'\nhost='h'\n": "from is missing",
+        "[sources]\narxiv = {}\n[[deliver.webhook]]\nurl='ftp://x'\n": "webhook[0].url must be",
+    }
+    for text, problem in cases.items():
+        (tmp_path / "radar.toml").write_text(text)
+        with pytest.raises(ConfigError, match=re.escape(problem)):
+            configuration.load(tmp_path)
+    (tmp_path / "radar.toml").write_text(
+        "[sources]\narxiv = { categories = ['cs.CL'] }\n[deliver.email]\nto = 'a@b.c'\n"
+        "from = 'r@b.c'\nhost = 'h'\nsecurity = 'ssl'\n"
+    )
+    loaded = configuration.load(tmp_path)
+    assert loaded.sources["arxiv"].model_dump() == {"categories": ("cs.CL",), "base_url": None}
+    assert loaded.email is not None and loaded.email.to == ("a@b.c",) and loaded.email.port == 465
+    home = str(tmp_path)
+    code, _, err = radar(capsys, "ingest", "arxiv", "--issn", "2835-8856", "--home", home)
+    assert code == 2 and "--issn is not an option of arxiv (arxiv takes --category" in err
+    code, _, err = radar(capsys, "ingest", "arxiv-oai", "--format", "MARC", "--home", home)
+    assert code == 2 and "--format: input should be 'arXiv' or 'arXivRaw'" in err
+
+
+def test_every_source_keeps_the_protocol_and_is_listed_once() -> None:
+    from paperradar import sources
+    from paperradar.sources.base import Options
+
+    registry = sources.registry()
+    assert list(registry) == list(sources.names())
+    for name, source in registry.items():
+        assert source.name == name and source.kind in ("papers", "posts") and source.description
+        assert issubclass(source.options, Options)
+        source.options()  # every option has a default: `name = {}` is a valid [sources] entry
+    assert {n for n, s in registry.items() if not s.daily} == {"arxiv-oai", "x-import"}

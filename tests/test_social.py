@@ -208,6 +208,25 @@ def test_x_digest_and_tweets_js(tmp_path: Path) -> None:
         list(x_import.fetch(Fetcher(), FetchRequest()))
 
 
+def test_an_x_export_is_filed_under_the_account_it_is_said_to_be(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_cli import radar
+
+    export = tmp_path / "tweets.js"
+    tweet = {"id_str": "5", "full_text": "Reading arXiv:1810.04805", "favorite_count": "2"}
+    export.write_text("window.YTD.tweets.part0 = " + json.dumps([{"tweet": tweet}]))
+    home = str(tmp_path)
+    code, out, err = radar(
+        capsys, "ingest", "x-import", "--from", str(export), "--account", "@me_too", "--home", home
+    )
+    assert code == 0 and "1 posts → 1 new" in out, err
+    code, out, _ = radar(capsys, "posts", "--author", "x:@me_too", "--json", "--home", home)
+    assert code == 0 and [r["text"] for r in json.loads(out)] == ["Reading arXiv:1810.04805"]
+    code, _, err = radar(capsys, "ingest", "x-import", "--tag", "ai", "--home", home)
+    assert code == 2 and "--tag is not an option of x-import (x-import takes --account)" in err
+
+
 # -- paging and faults against a local server --------------------------------------------------
 
 
@@ -616,7 +635,7 @@ def test_openreview_mention_links_the_paper_that_names_the_forum(store: Store) -
 
 
 def test_recommend_request_comes_from_feedback_and_people_from_follows(store: Store) -> None:
-    from paperradar.ingest import from_profile
+    from paperradar.ingest import environment, following, options_from_flags, request_for
 
     store.set_feedback("arxiv:2506.01234", "like", pk=None, label="", origin="test")
     store.set_feedback(
@@ -626,13 +645,17 @@ def test_recommend_request_comes_from_feedback_and_people_from_follows(store: St
     for person in ("karpathy.bsky.social", "@alice@sigmoid.social", "x:@bob"):
         store.add_profile("person", person, None)
     store.add_profile("feed", "https://bair.berkeley.edu/blog/feed.xml", None)
-    rec = from_profile(store, "semantic-scholar", FetchRequest(), recommend=True)
+    profile, env = following(store), environment(None, variables={})
+
+    def request(source: str, **flags: object) -> FetchRequest:
+        options = options_from_flags(source, flags, lambda key: f"--{key}")
+        return request_for(source, options, profile, env)
+
+    rec = request("semantic-scholar", recommend=True)
     assert rec.ids == ("arxiv:2506.01234",)
     assert rec.extra == {"mode": "recommend", "negative": "doi:10.1145/3442188.3445922"}
-    assert from_profile(store, "bluesky", FetchRequest()).accounts == ("karpathy.bsky.social",)
-    assert from_profile(store, "mastodon", FetchRequest()).accounts == ("@alice@sigmoid.social",)
-    assert from_profile(store, "rss", FetchRequest()).feeds == (
-        "https://bair.berkeley.edu/blog/feed.xml",
-    )
-    given = FetchRequest(accounts=("someone.bsky.social",))
-    assert from_profile(store, "bluesky", given).accounts == ("someone.bsky.social",)
+    assert request("bluesky").accounts == ("karpathy.bsky.social",)
+    assert request("mastodon").accounts == ("@alice@sigmoid.social",)
+    assert request("rss").feeds == ("https://bair.berkeley.edu/blog/feed.xml",)
+    given = request("bluesky", accounts=["someone.bsky.social"])
+    assert given.accounts == ("someone.bsky.social",)

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from paperradar import __version__
-from paperradar.errors import RadarError, UsageError
+from paperradar.errors import UsageError
 from paperradar.models import Paper
 from paperradar.store import Store
 
@@ -127,19 +127,6 @@ def ranking_table(result: RankResult, limit: int) -> Table:
             escape("; ".join(item.reasons)) or "[dim]—[/]",
         )
     return table
-
-
-def embed_new(store: Store) -> int:
-    """Embed what an ingest brought in, so ranking finds the vectors ready. A failure here is
-    reported but does not undo the ingest: ranking embeds whatever is still missing."""
-    from paperradar.enrich.embed import embed_store
-
-    try:
-        with err.status("Embedding new papers…"):
-            return embed_store(store, limit=5000)
-    except RadarError as exc:
-        err.print(f"[yellow]radar: warning:[/] embedding skipped: {escape(str(exc))}")
-        return 0
 
 
 def version_callback(value: bool) -> None:

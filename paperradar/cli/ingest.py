@@ -1,19 +1,17 @@
-"""``radar ingest``: fetch one source (or read a saved response) into the store, then link.
+"""``radar ingest``: fetch one source (or read a saved response) into the store, embed, link.
 
-Every source takes the same command. Papers sources (arXiv, Hugging Face, OpenAlex, Crossref,
-Semantic Scholar) fill the paper store; people sources (RSS/Atom blogs, Bluesky, Mastodon, an
-X export) fill the post store. What to read defaults to the profile: followed people for
-Bluesky and Mastodon, followed feeds for RSS, liked and disliked papers for Semantic Scholar's
-recommendations. After any ingest the linker runs, so mentions and papers meet whichever
-arrived first.
+Every source takes the same command: the flags become that source's options (a flag the source
+does not take is refused by name), and ``paperradar.ingest.ingest_source`` does the rest, the way
+``radar run`` does for each configured source: the request from options, profile and
+environment (API keys included), the fetch stored page by page, then the enrich step. What to
+read defaults to the profile: followed people for Bluesky and Mastodon, followed feeds for RSS,
+liked and disliked papers for Semantic Scholar's recommendations.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -23,7 +21,6 @@ from paperradar.cli.app import (
     Home,
     NothingNew,
     app,
-    embed_new,
     emit_json,
     err,
     open_store,
@@ -31,177 +28,148 @@ from paperradar.cli.app import (
     parse_day,
 )
 from paperradar.errors import UsageError
-from paperradar.store import Store
+from paperradar.sources import get, names
 
-Many = Annotated[list[str] | None, typer.Option()]
-PEOPLE_SOURCES = ("rss", "bluesky", "mastodon", "x-import")
+if TYPE_CHECKING:
+    from paperradar.ingest import Ingested
+
+# An option's key in a source's options model → the flag that sets it, for error messages.
+FLAGS = {
+    "categories": "--category",
+    "ids": "--id",
+    "accounts": "--account",
+    "tags": "--tag",
+    "feeds": "--feed",
+    "issns": "--issn",
+    "base_url": "--base-url",
+}
+
+
+Strs = list[str] | None
+Str = str | None
+SourceName = Annotated[str, typer.Argument(help=", ".join(names()[:-1]) + f" or {names()[-1]}.")]
+Date = Annotated[Str, typer.Option("--date", help="Day to fetch (YYYY-MM-DD).")]
+FromFile = Annotated[
+    Path | None, typer.Option("--from", help="Parse this saved response instead of fetching.")
+]
+Category = Annotated[Strs, typer.Option("--category", "-c", help="arXiv category (repeatable).")]
+Query = Annotated[
+    Str,
+    typer.Option(
+        "--query", help="Search text (arxiv-api, openalex, crossref, semantic-scholar, bluesky)."
+    ),
+]
+Ids = Annotated[Strs, typer.Option("--id", help="Paper id to look up (repeatable).")]
+Since = Annotated[Str, typer.Option("--since", help="Read from this date on (YYYY-MM-DD).")]
+OaiSet = Annotated[Str, typer.Option("--set", help="arxiv-oai set, e.g. cs.")]
+OaiFormat = Annotated[Str, typer.Option("--format", help="arxiv-oai: arXiv (default) or arXivRaw.")]
+Max = Annotated[int | None, typer.Option("--max", help="At most this many results.")]
+Account = Annotated[
+    Strs,
+    typer.Option(
+        "--account",
+        help="Bluesky handle, @user@instance, an S2 or OpenAlex author id; for x-import, "
+        "whose export it is (repeatable). Default: the people you follow.",
+    ),
+]
+Tag = Annotated[Strs, typer.Option("--tag", help="Mastodon hashtag.")]
+Feed = Annotated[
+    Strs, typer.Option("--feed", help="RSS/Atom URL (repeatable). Default: the feeds you follow.")
+]
+Issn = Annotated[Strs, typer.Option("--issn", help="Journal ISSN.")]
+Filter = Annotated[Str, typer.Option("--filter", help="openalex/crossref filter, passed as given.")]
+Instance = Annotated[Str, typer.Option("--instance", help="Mastodon instance for --tag.")]
+Recommend = Annotated[
+    bool,
+    typer.Option(
+        "--recommend", help="semantic-scholar: recommendations from your liked and disliked papers."
+    ),
+]
+BaseUrl = Annotated[
+    Str, typer.Option("--base-url", help="Fetch from this URL instead of the service.")
+]
 
 
 @app.command()
 def ingest(
-    source: Annotated[
-        str,
-        typer.Argument(
-            help="arxiv, arxiv-api, arxiv-oai, hf-daily, openalex, crossref, semantic-scholar, "
-            "rss, bluesky, mastodon or x-import."
-        ),
-    ],
-    date: Annotated[str | None, typer.Option("--date", help="Day to fetch (YYYY-MM-DD).")] = None,
-    from_file: Annotated[
-        Path | None, typer.Option("--from", help="Parse this saved response instead of fetching.")
-    ] = None,
-    category: Annotated[
-        list[str] | None, typer.Option("--category", "-c", help="arXiv category (repeatable).")
-    ] = None,
-    query: Annotated[
-        str | None,
-        typer.Option(
-            "--query",
-            help="Search text (arxiv-api, openalex, crossref, semantic-scholar, bluesky).",
-        ),
-    ] = None,
-    ids: Annotated[
-        list[str] | None, typer.Option("--id", help="Paper id to look up (repeatable).")
-    ] = None,
-    since: Annotated[
-        str | None, typer.Option("--since", help="Read from this date on (YYYY-MM-DD).")
-    ] = None,
-    oai_set: Annotated[str | None, typer.Option("--set", help="arxiv-oai set, e.g. cs.")] = None,
-    oai_format: Annotated[
-        str, typer.Option("--format", help="arxiv-oai: arXiv or arXivRaw.")
-    ] = "arXiv",
-    max_results: Annotated[
-        int | None, typer.Option("--max", help="At most this many results.")
-    ] = None,
-    account: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--account",
-            help="Bluesky handle, @user@instance, an S2 or OpenAlex author id; for x-import, "
-            "whose export it is (repeatable). Default: the people you follow.",
-        ),
-    ] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="Mastodon hashtag.")] = None,
-    feed: Annotated[
-        list[str] | None,
-        typer.Option("--feed", help="RSS/Atom URL (repeatable). Default: the feeds you follow."),
-    ] = None,
-    issn: Annotated[list[str] | None, typer.Option("--issn", help="Journal ISSN.")] = None,
-    filter_: Annotated[
-        str | None, typer.Option("--filter", help="openalex/crossref filter, passed as given.")
-    ] = None,
-    instance: Annotated[
-        str | None, typer.Option("--instance", help="Mastodon instance for --tag.")
-    ] = None,
-    recommend: Annotated[
-        bool,
-        typer.Option(
-            "--recommend",
-            help="semantic-scholar: recommendations from your liked and disliked papers.",
-        ),
-    ] = False,
-    base_url: Annotated[
-        str | None, typer.Option("--base-url", help="Fetch from this URL instead of the service.")
-    ] = None,
+    source: SourceName,
+    date: Date = None,
+    from_file: FromFile = None,
+    category: Category = None,
+    query: Query = None,
+    ids: Ids = None,
+    since: Since = None,
+    oai_set: OaiSet = None,
+    oai_format: OaiFormat = None,
+    max_results: Max = None,
+    account: Account = None,
+    tag: Tag = None,
+    feed: Feed = None,
+    issn: Issn = None,
+    filter_: Filter = None,
+    instance: Instance = None,
+    recommend: Recommend = False,
+    base_url: BaseUrl = None,
     as_json: AsJson = False,
     home: Home = None,
 ) -> None:
     """Fetch one source (or parse a saved response with --from) into the store."""
-    from paperradar.ingest import from_profile, ingest_fetch, ingest_file
-    from paperradar.sources import FetchRequest, get
+    from paperradar.ingest import environment, ingest_source, options_from_flags
 
     get(source)  # fail fast on an unknown source name
-    day = parse_day(date)
     if from_file is not None and not from_file.is_file():
         raise UsageError(f"{from_file}: no such file")
-    with open_store(home) as store:
-        if from_file is not None:
-            result = ingest_file(store, source, from_file)
-            if source == "x-import" and account:
-                _set_owner(store, result, account[0])
-        else:
-            from paperradar.http import Fetcher
-
-            fields: dict[str, Any] = {
-                "day": day,
-                "query": query,
-                "ids": tuple(ids or ()),
-                "since": str(parse_day(since)) if since else None,
-                "oai_set": oai_set,
-                "metadata_format": oai_format,
-                "max_results": max_results,
-                "base_url": base_url,
-                "accounts": tuple(account or ()),
-                "tags": tuple(tag or ()),
-                "feeds": tuple(feed or ()),
-                "issns": tuple(issn or ()),
-                "filter": filter_,
-                "mailto": os.environ.get("RADAR_MAILTO") or None,
-                "api_key": _api_key(source),
-                "extra": {"instance": instance} if instance else {},
-            }
-            if category:
-                fields["categories"] = tuple(category)
-            request = from_profile(store, source, FetchRequest(**fields), recommend=recommend)
-            with Fetcher() as fetcher, err.status(f"Fetching {source}…") as status:
-
-                def on_page(result: Any) -> None:
-                    status.update(f"Fetching {source}… {result.pages} pages, {result.items} items")
-
-                result = ingest_fetch(store, source, fetcher, request, on_page=on_page)
-        stats = result.stats
-        embedded = embed_new(store) if stats.inserted + stats.updated else 0
-        linked = _link(store) if result.changed else {}
-    for problem in result.errors:
-        err.print(f"[yellow]radar: warning:[/] {source}: {escape(problem)}")
-    counts = {
-        "source": source,
-        "embedded": embedded,
-        "pages": result.pages,
-        "items": result.items,
-        **stats.as_dict(),
-        "errors": result.errors,
-        "links": linked,
+    given = {
+        "categories": category,
+        "query": query,
+        "ids": ids,
+        "set": oai_set,
+        "format": oai_format,
+        "max": max_results,
+        "accounts": account,
+        "tags": tag,
+        "feeds": feed,
+        "issns": issn,
+        "filter": filter_,
+        "instance": instance,
+        "recommend": recommend,
+        "base_url": base_url,
     }
+    options = options_from_flags(source, given, lambda key: FLAGS.get(key, f"--{key}"))
+    env = environment(parse_day(date), parse_day(since))
+    with open_store(home) as store, err.status(f"Ingesting {source}…") as status:
+        done = ingest_source(store, source, options, env, saved=from_file, on_status=status.update)
+    _report(done, as_json)
+
+
+def _report(done: Ingested, as_json: bool) -> None:
+    result, stats, links = done.result, done.result.stats, done.enriched.links
+    for problem in result.errors:
+        err.print(f"[yellow]radar: warning:[/] {result.source}: {escape(problem)}")
+    for warning in done.enriched.warnings:
+        err.print(f"[yellow]radar: warning:[/] {escape(warning)}")
     if as_json:
-        emit_json(counts)
-    elif source in PEOPLE_SOURCES:
+        emit_json(
+            {
+                "source": result.source,
+                "embedded": done.enriched.embedded,
+                "pages": result.pages,
+                "items": result.items,
+                **stats.as_dict(),
+                "errors": result.errors,
+                "links": links,
+            }
+        )
+    elif done.kind == "posts":
         out.print(
-            f"{source}: {result.items} posts → {stats.posts_inserted} new, "
+            f"{result.source}: {result.items} posts → {stats.posts_inserted} new, "
             f"{stats.posts_updated} updated, {stats.unchanged} unchanged."
-            + (f" {linked['papers']} papers discussed." if linked else "")
+            + (f" {links['papers']} papers discussed." if links else "")
         )
     else:
         out.print(
-            f"{source}: {result.items} items → {stats.inserted} new, {stats.updated} updated, "
-            f"{stats.unchanged} unchanged papers; {stats.observations} new observations."
+            f"{result.source}: {result.items} items → {stats.inserted} new, {stats.updated} "
+            f"updated, {stats.unchanged} unchanged papers; {stats.observations} new observations."
         )
     if result.changed == 0 or result.errors:
-        raise NothingNew(f"{source}: nothing new" if not result.errors else f"{source}: partial")
-
-
-def _api_key(source: str) -> str | None:
-    names = {"semantic-scholar": "S2_API_KEY", "openalex": "OPENALEX_API_KEY"}
-    return os.environ.get(names[source]) if source in names else None
-
-
-def _set_owner(store: Store, result: Any, owner: str) -> None:
-    from paperradar.sources.x_import import UNKNOWN_OWNER
-
-    posts = [
-        replace(p.post, author=f"x:@{owner.lstrip('@')}")
-        for p in store.posts(source="x-import")
-        if p.post.author == UNKNOWN_OWNER
-    ]
-    if posts:
-        store.upsert_posts(posts)
-
-
-def _link(store: Store) -> dict[str, int]:
-    """Link posts and papers after an ingest; quiet unless there are posts at all."""
-    if store.post_count() == 0:
-        return {}
-    from paperradar.enrich.link import link
-
-    with err.status("Linking posts to papers…"):
-        return link(store).counts
+        raise NothingNew(f"{result.source}: " + ("partial" if result.errors else "nothing new"))

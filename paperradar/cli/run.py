@@ -94,6 +94,8 @@ def _run_once(day: dt.date, force: bool, as_json: bool, home: Path | None) -> in
             report = run_day(store, config, day, fetcher, force=force, on_source=show)
         for reused in (s for s in report.sources if s.status == "reused"):
             show(reused)
+        for warning in report.warnings:
+            err.print(f"[yellow]radar: warning:[/] {escape(warning)}")
         if report.briefing is not None:
             report.delivered = deliver_all(store, report.briefing, config, root, fetcher)
     code = 1 if report.failed or report.new_items == 0 else 0
@@ -104,6 +106,7 @@ def _run_once(day: dt.date, force: bool, as_json: bool, home: Path | None) -> in
                 "sources": [s.__dict__ for s in report.sources],
                 "title": report.briefing.title if report.briefing else None,
                 "delivered": report.delivered,
+                "warnings": list(report.warnings),
                 "exit": code,
             }
         )

@@ -25,6 +25,7 @@ from paperradar.cli.app import (
     out,
     parse_day,
 )
+from paperradar.store.posts import StoredPost
 
 
 @app.command()
@@ -37,7 +38,8 @@ def posts(
         list[str] | None, typer.Option("--author", help="Handle or feed URL (repeatable).")
     ] = None,
     source: Annotated[
-        str | None, typer.Option("--source", help="rss, bluesky, mastodon or x-import.")
+        str | None,
+        typer.Option("--source", help="Only the posts of this source (e.g. rss, bluesky)."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many.")] = 50,
     as_json: AsJson = False,
@@ -55,41 +57,47 @@ def posts(
             limit=limit,
         )
         ids = store.paper_refs_by_pk(sorted({pk for s in found for pk in s.paper_pks}))
-    rows: list[dict[str, Any]] = [
-        {
-            "source": s.post.source,
-            "kind": s.post.kind,
-            "author": s.post.author,
-            "name": s.post.author_name,
-            "title": s.post.title,
-            "text": s.post.text[:500],
-            "url": s.post.url,
-            "posted_at": s.post.posted_at,
-            "likes": s.post.likes,
-            "reposts": s.post.reposts,
-            "papers": [ids[pk].removeprefix("arxiv:") for pk in s.paper_pks if pk in ids],
-        }
-        for s in found
-    ]
+    rows = [_row(s, ids) for s in found]
     if as_json:
         emit_json(rows)
     else:
-        table = Table(header_style="bold", expand=True)
-        table.add_column("when", no_wrap=True)
-        table.add_column("who", ratio=1)
-        table.add_column("what", ratio=3)
-        table.add_column("papers", no_wrap=True, style="cyan")
-        for row in rows:
-            text = row["title"] or " ".join(str(row["text"]).split())[:160]
-            table.add_row(
-                str(row["posted_at"] or "")[:16].replace("T", " "),
-                escape(str(row["name"] or row["author"])),
-                escape(text),
-                ", ".join(row["papers"]),
-            )
-        out.print(table)
+        out.print(_posts_table(rows))
     if not rows:
         raise NothingNew("no posts")
+
+
+def _row(stored: StoredPost, ids: dict[int, str]) -> dict[str, Any]:
+    post = stored.post
+    return {
+        "source": post.source,
+        "kind": post.kind,
+        "author": post.author,
+        "name": post.author_name,
+        "title": post.title,
+        "text": post.text[:500],
+        "url": post.url,
+        "posted_at": post.posted_at,
+        "likes": post.likes,
+        "reposts": post.reposts,
+        "papers": [ids[pk].removeprefix("arxiv:") for pk in stored.paper_pks if pk in ids],
+    }
+
+
+def _posts_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(header_style="bold", expand=True)
+    table.add_column("when", no_wrap=True)
+    table.add_column("who", ratio=1)
+    table.add_column("what", ratio=3)
+    table.add_column("papers", no_wrap=True, style="cyan")
+    for row in rows:
+        text = row["title"] or " ".join(str(row["text"]).split())[:160]
+        table.add_row(
+            str(row["posted_at"] or "")[:16].replace("T", " "),
+            escape(str(row["name"] or row["author"])),
+            escape(text),
+            ", ".join(row["papers"]),
+        )
+    return table
 
 
 @app.command("link")

@@ -1,236 +1,35 @@
-"""The ingest stage: fetch (or read) a source's pages, parse them, upsert them, record the run.
+"""The ingest stage: bring a source's papers or posts into the store.
 
-A page is parsed completely before anything is written, and written in one transaction, so a
-malformed response leaves the store untouched. Each run is recorded with its per-source counts
-and errors; the ingest cursor (OAI's last datestamp) moves only after its page is stored.
-``ingest_fetch`` fetches and stores page by page (one source, the CLI); the daily run instead
-``collect``s several sources in worker threads and ``ingest_pages`` stores each in the main
-thread, since the SQLite connection belongs to one thread. Papers and posts share the path.
+``requests`` builds what a fetch asks for (options, the reader's profile, the environment) the
+same way for ``radar ingest`` and ``radar run``; ``pages`` fetches or reads pages, parses them
+and stores each in one transaction, recording the run; ``source`` runs one source end to end for
+the CLI, enrich step included; ``bulk`` parses big JSON-lines files in a worker process.
 """
 
-from __future__ import annotations
+from paperradar.ingest.pages import (
+    MAX_FILE_BYTES,
+    IngestResult,
+    collect,
+    import_file,
+    ingest_fetch,
+    ingest_file,
+    ingest_pages,
+)
+from paperradar.ingest.requests import environment, following, options_from_flags, request_for
+from paperradar.ingest.source import Ingested, ingest_source
 
-import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-
-from paperradar.errors import ParseError, RadarError, SourceError, UsageError
-from paperradar.http import Fetcher
-from paperradar.ingest.bulk import prepared_batches
-from paperradar.models import Item, Post
-from paperradar.sources import FetchRequest, Page, Record, get
-from paperradar.sources import snapshot as snapshot_source
-from paperradar.store import Store, UpsertStats
-from paperradar.store.merge import Prepared
-
-MAX_FILE_BYTES = 25 * 1024 * 1024
-
-
-@dataclass
-class IngestResult:
-    source: str
-    pages: int = 0
-    items: int = 0
-    stats: UpsertStats = field(default_factory=UpsertStats)
-    errors: list[str] = field(default_factory=list)  # parts that failed while the rest went on
-
-    @property
-    def changed(self) -> int:
-        s = self.stats
-        return s.inserted + s.updated + s.observations + s.posts_inserted + s.posts_updated
-
-
-def ingest_file(
-    store: Store, source: str, path: Path, *, max_bytes: int = MAX_FILE_BYTES
-) -> IngestResult:
-    """Parse a saved response of ``source`` and store it (all of it, or nothing)."""
-    module = get(source)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ParseError(f"cannot read: {exc.strerror}", origin=str(path)) from exc
-    if size > max_bytes:
-        raise ParseError(
-            f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit for one "
-            "response (use `radar import` for bulk files)",
-            origin=str(path),
-        )
-    data = path.read_bytes()
-    return _recorded(
-        store, source, lambda result: _store_page(store, module.parse(data, str(path)), result)
-    )
-
-
-def ingest_fetch(
-    store: Store,
-    source: str,
-    fetcher: Fetcher,
-    request: FetchRequest,
-    *,
-    on_page: Callable[[IngestResult], None] | None = None,
-) -> IngestResult:
-    """Fetch ``source`` live and store page by page; the cursor moves with each stored page."""
-    module = get(source)
-    if source == "arxiv" and request.day and request.day != dt.date.today():
-        raise UsageError(
-            "rss.arxiv.org serves only the current listing; for a past day use "
-            "`radar ingest arxiv-oai --since DATE` or `radar ingest arxiv-api --query ...`"
-        )
-    if source == "arxiv-oai" and request.since is None:
-        request = replace(request, since=store.cursor(source))
-
-    def work(result: IngestResult) -> None:
-        for page in module.fetch(fetcher, request):
-            if page.error is not None:
-                result.errors.append(page.error)
-                continue
-            items = (
-                page.items
-                if page.items is not None
-                else tuple(module.parse(page.data, page.origin))
-            )
-            _store_page(store, items, result)
-            if page.cursor:
-                store.set_cursor(source, page.cursor)
-            if on_page:
-                on_page(result)
-
-    return _recorded(store, source, work)
-
-
-def collect(source: str, fetcher: Fetcher, request: FetchRequest) -> tuple[list[Page], str | None]:
-    """Fetch and parse one source's pages without touching the store (safe in a worker thread);
-    returns the pages and the error that stopped the fetch, if one did."""
-    module = get(source)
-    pages: list[Page] = []
-    try:
-        for page in module.fetch(fetcher, request):
-            if page.error is None and page.items is None:
-                page = replace(page, items=tuple(module.parse(page.data, page.origin)))
-            pages.append(page)
-    except RadarError as exc:
-        return pages, str(exc)
-    return pages, None
-
-
-def ingest_pages(
-    store: Store, source: str, pages: list[Page], error: str | None = None
-) -> IngestResult:
-    """Store what ``collect`` gathered and record the run: failed when ``error`` stopped the
-    fetch (what came before it is kept), partial when some parts failed."""
-
-    def work(result: IngestResult) -> None:
-        for page in pages:
-            if page.error is not None:
-                result.errors.append(page.error)
-            else:
-                _store_page(store, page.items or (), result)
-        if error is not None:
-            raise SourceError(error)
-
-    return _recorded(store, source, work)
-
-
-def _store_page(store: Store, records: Iterable[Record], result: IngestResult) -> None:
-    batch = list(records)
-    papers = [r for r in batch if isinstance(r, Item)]
-    posts = [r for r in batch if isinstance(r, Post)]
-    if papers:
-        result.stats.add(store.upsert(papers))
-    if posts:
-        result.stats.add(store.upsert_posts(posts))
-    result.items += len(batch)
-    result.pages += 1
-
-
-def _recorded(store: Store, source: str, work: Callable[[IngestResult], None]) -> IngestResult:
-    run_id = store.start_run(f"ingest {source}")
-    result = IngestResult(source)
-    try:
-        work(result)
-    except RadarError as exc:
-        store.finish_run(run_id, "failed", {source: _counts(result)}, {source: str(exc)})
-        raise
-    if result.errors:
-        store.finish_run(
-            run_id, "partial", {source: _counts(result)}, {source: "; ".join(result.errors)}
-        )
-    else:
-        store.finish_run(run_id, "ok", {source: _counts(result)}, {})
-    return result
-
-
-def _counts(result: IngestResult) -> dict[str, int]:
-    return {"pages": result.pages, "items": result.items, **result.stats.as_dict()}
-
-
-def import_file(
-    store: Store,
-    path: Path,
-    *,
-    on_progress: Callable[[int, UpsertStats], None] | None = None,
-    worker: bool | None = None,
-) -> IngestResult:
-    """Bulk-import a JSON-lines file (plain or gzip) in one transaction.
-
-    A large file is parsed in a worker process while this one writes (``bulk``); ``worker``
-    forces that on or off. ``on_progress`` gets the compressed bytes read so far and the stats
-    of the last batch.
-    """
-    if not path.is_file():
-        snapshot_source.open_lines(path).close()  # raises the clear "cannot read" error
-
-    def work(result: IngestResult) -> None:
-        position = 0
-
-        def items() -> Iterator[Prepared]:
-            nonlocal position
-            for read, batch in prepared_batches(path, worker=worker):
-                position = read
-                yield from batch
-
-        for stats in store.upsert_stream(items(), batch=10_000):
-            result.stats.add(stats)
-            result.items += stats.inserted + stats.updated + stats.unchanged
-            if on_progress:
-                on_progress(position, stats)
-        result.pages = 1
-
-    return _recorded(store, "import", work)
-
-
-def from_profile(
-    store: Store, source: str, request: FetchRequest, *, recommend: bool = False
-) -> FetchRequest:
-    """The request with what the reader follows filled in where the command line said nothing."""
-    people = [e.value for e in store.profile_entries() if e.kind == "person"]
-    if source == "bluesky" and not request.accounts and not request.query:
-        request = replace(request, accounts=tuple(p for p in people if is_bluesky(p)))
-    elif source == "mastodon" and not request.accounts and not request.tags:
-        request = replace(request, accounts=tuple(p for p in people if is_mastodon(p)))
-    elif source == "rss" and not request.feeds:
-        feeds = tuple(e.value for e in store.profile_entries() if e.kind == "feed")
-        request = replace(request, feeds=feeds)
-    elif source == "semantic-scholar" and recommend:
-        # Semantic Scholar knows papers by arXiv id or DOI; a seed still known only by its
-        # title cannot be sent.
-        feedback = [f for f in store.feedback() if f.ref.startswith(("arxiv:", "doi:"))]
-        liked = tuple(f.ref for f in feedback if f.kind in ("like", "seed", "save"))[-100:]
-        disliked = " ".join(f.ref for f in feedback if f.kind == "dislike")
-        request = replace(
-            request,
-            ids=request.ids or liked,
-            extra={**request.extra, "mode": "recommend", "negative": disliked},
-        )
-    return request
-
-
-def is_mastodon(handle: str) -> bool:
-    if handle.startswith("x:"):
-        return False
-    return handle.lstrip("@").count("@") == 1 or handle.startswith("https://")
-
-
-def is_bluesky(handle: str) -> bool:
-    return not is_mastodon(handle) and not handle.startswith("x:") and "." in handle
+__all__ = [
+    "MAX_FILE_BYTES",
+    "IngestResult",
+    "Ingested",
+    "collect",
+    "environment",
+    "following",
+    "import_file",
+    "ingest_fetch",
+    "ingest_file",
+    "ingest_pages",
+    "ingest_source",
+    "options_from_flags",
+    "request_for",
+]

@@ -1,177 +1,67 @@
-"""The sources Paper Radar reads, each a module with a pure ``parse`` and a separate ``fetch``.
+"""The sources Paper Radar reads, and the one registry of them.
 
-``parse(data, origin)`` turns the bytes of one saved or fetched response into Items and never
-touches the network or the store, so it is tested on recorded responses. ``fetch(fetcher,
-request)`` yields the raw pages a source would parse, one at a time, so the ingest stage can
-store each page as it arrives and a later page's failure never loses an earlier one.
+Each source is an object in its own module that keeps the ``Source`` protocol of
+``paperradar.sources.base``: a name, a kind (papers or posts), a description, an options model,
+``request`` (options, profile and environment to a ``FetchRequest``), ``fetch`` (the raw pages,
+one at a time, so the ingest stage stores each as it arrives) and a pure ``parse``. ``SOURCES``
+below is the only list of them; the CLI's help, the ``[sources]`` check of radar.toml and the
+daily run all read it. Modules are imported on first use, so ``radar --help`` does not pay for
+every parser, pydantic and the HTTP client.
+
+To add a source: write ``paperradar/sources/NAME.py`` ending in ``SOURCE = YourSource()`` (mypy
+checks it against the protocol), add one line here, and test its ``parse`` on a recorded response.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from types import ModuleType
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from paperradar.errors import ParseError, UsageError
-from paperradar.http import Fetcher
-from paperradar.models import Item, Post
+from paperradar.errors import UsageError
 
+if TYPE_CHECKING:
+    from paperradar.sources.base import FetchRequest, Page, Record, Source
 
-@dataclass(frozen=True)
-class FetchRequest:
-    """Everything a fetch may need; each source reads the fields that concern it."""
+__all__ = ["SOURCES", "FetchRequest", "Page", "Record", "Source", "get", "names", "registry"]
 
-    day: dt.date | None = None
-    categories: tuple[str, ...] = ("cs.AI", "cs.CL", "cs.LG", "cs.CV")
-    query: str | None = None
-    ids: tuple[str, ...] = ()
-    since: str | None = None  # a source's cursor: OAI harvests from this datestamp on
-    oai_set: str | None = None
-    metadata_format: str = "arXiv"
-    max_results: int | None = None
-    page_size: int = 100
-    base_url: str | None = None
-    accounts: tuple[str, ...] = ()  # bluesky handles, @user@instance, S2/OpenAlex author ids
-    tags: tuple[str, ...] = ()  # mastodon hashtags
-    feeds: tuple[str, ...] = ()  # RSS/Atom URLs
-    issns: tuple[str, ...] = ()  # crossref journals
-    filter: str | None = None  # openalex filter expression, passed as given
-    mailto: str | None = None  # the polite-pool address for OpenAlex and Crossref
-    api_key: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
-
-    def window_start(self, days: int) -> str:
-        """``since`` when given, else ``days`` before the requested day (or today)."""
-        return self.since or str((self.day or dt.date.today()) - dt.timedelta(days=days))
+# Source name → its module in this package, in the order help texts list them.
+SOURCES = {
+    "arxiv": "arxiv_rss",
+    "arxiv-api": "arxiv_api",
+    "arxiv-oai": "arxiv_oai",
+    "hf-daily": "hf_daily",
+    "openalex": "openalex",
+    "crossref": "crossref",
+    "semantic-scholar": "semantic_scholar",
+    "rss": "rss",
+    "bluesky": "bluesky",
+    "mastodon": "mastodon",
+    "x-import": "x_import",
+}
 
 
-Record = Item | Post  # papers from scholarly sources, posts from social ones and blogs
+def names() -> tuple[str, ...]:
+    """Every source's name, without importing any source."""
+    return tuple(SOURCES)
 
 
-@dataclass(frozen=True)
-class Page:
-    """One raw response and where it came from (a URL or a file path)."""
-
-    data: bytes
-    origin: str
-    cursor: str | None = None  # what the source's cursor becomes once this page is stored
-    items: tuple[Record, ...] | None = None  # already parsed by fetch (when it looked inside)
-    error: str | None = None  # this part failed and was skipped; the others went on
+def get(name: str) -> Source[Any]:
+    """The source called ``name``, or a ``UsageError`` listing the known ones."""
+    if name not in SOURCES:
+        raise UsageError(f"unknown source {name!r}; known sources: {', '.join(sorted(SOURCES))}")
+    source: Source[Any] = importlib.import_module(f"{__name__}.{SOURCES[name]}").SOURCE
+    return source
 
 
-ParseFn = Callable[[bytes, str], Iterator[Record]]
-FetchFn = Callable[[Fetcher, FetchRequest], Iterator[Page]]
+def registry() -> dict[str, Source[Any]]:
+    """Source name to source, every one imported."""
+    return {name: get(name) for name in SOURCES}
 
 
-def registry() -> dict[str, ModuleType]:
-    """Source name to module; imported lazily so ``radar --help`` stays fast."""
-    from paperradar.sources import (
-        arxiv_api,
-        arxiv_oai,
-        arxiv_rss,
-        bluesky,
-        crossref,
-        hf_daily,
-        mastodon,
-        openalex,
-        rss,
-        semantic_scholar,
-        x_import,
-    )
+def __getattr__(name: str) -> Any:
+    # The contract's names, re-exported without importing pydantic until one is used.
+    if name in ("FetchRequest", "Page", "Record", "Source"):
+        from paperradar.sources import base
 
-    modules = (
-        arxiv_rss,
-        arxiv_api,
-        arxiv_oai,
-        hf_daily,
-        openalex,
-        crossref,
-        semantic_scholar,
-        rss,
-        bluesky,
-        mastodon,
-        x_import,
-    )
-    return {module.NAME: module for module in modules}
-
-
-def get(name: str) -> ModuleType:
-    sources = registry()
-    try:
-        return sources[name]
-    except KeyError:
-        known = ", ".join(sorted(sources))
-        raise UsageError(f"unknown source {name!r}; known sources: {known}") from None
-
-
-def iso_date(value: str | None) -> str | None:
-    """YYYY-MM-DD of an ISO timestamp, an RFC 822 date or a plain date; None if unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date().isoformat()
-    except ValueError:
-        pass
-    import email.utils
-
-    try:
-        return email.utils.parsedate_to_datetime(value).date().isoformat()
-    except (TypeError, ValueError):
-        return None
-
-
-def load_json(data: bytes, origin: str) -> Any:
-    """The JSON of a response, or a ``ParseError`` saying where it broke."""
-    try:
-        return json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8 text at byte {exc.start}", origin=origin) from exc
-    except json.JSONDecodeError as exc:
-        raise ParseError(
-            f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", origin=origin
-        ) from exc
-
-
-def utc_stamp(value: str | None) -> str | None:
-    """An ISO timestamp in UTC ending in Z; naive stamps are taken as UTC. None if unreadable."""
-    if not value:
-        return None
-    try:
-        stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        import email.utils
-
-        try:
-            stamp = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            try:  # X's own form: "Wed Oct 10 20:19:24 +0000 2018"
-                stamp = dt.datetime.strptime(value.strip(), "%a %b %d %H:%M:%S %z %Y")
-            except ValueError:
-                return None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.UTC)
-    return stamp.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def cursor_pages(
-    fetcher: Fetcher,
-    url: str,
-    params: dict[str, str | int],
-    parse: ParseFn,
-    next_cursor: Callable[[Any, int], str | None],
-    wanted: int,
-) -> Iterator[Page]:
-    """Pages of a cursor-paged JSON API (OpenAlex, Crossref): ``cursor=*`` first, then whatever
-    ``next_cursor(document, items_on_page)`` says, until it says None or ``wanted`` items came."""
-    seen = 0
-    cursor: str | None = "*"
-    while cursor and seen < wanted:
-        data = fetcher.get(url, {**params, "cursor": cursor})
-        items = tuple(parse(data, url))
-        yield Page(data, url, items=items)
-        seen += len(items)
-        cursor = next_cursor(load_json(data, url), len(items))
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

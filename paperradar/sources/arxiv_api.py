@@ -9,17 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element
 
 from paperradar.errors import ParseError, SourceError, UsageError
-from paperradar.http import Fetcher
 from paperradar.ids import first_doi, normalize_arxiv_id, parse_arxiv_id
 from paperradar.models import Item
-from paperradar.sources import FetchRequest, Page, iso_date
+from paperradar.sources.base import (
+    BaseSource,
+    Env,
+    FetchRequest,
+    Following,
+    Options,
+    Page,
+    Source,
+    Strings,
+)
+from paperradar.sources.common import iso_date
 from paperradar.sources.xmlsafe import child, children, local, parse_xml, text
 
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
+
 NAME = "arxiv-api"
-DESCRIPTION = "arXiv API queries and id lookups (export.arxiv.org, 3 s between calls)"
 BASE_URL = "https://export.arxiv.org/api/query"
 MAX_PAGE = 2000  # the API refuses larger slices
 
@@ -124,3 +136,30 @@ def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
         start += len(page.items)
         if not page.items or start >= page.total:
             break
+
+
+class ArxivApiOptions(Options):
+    query: str | None = None
+    ids: Strings = ()
+    max: int | None = None
+    base_url: str | None = None
+
+
+class ArxivApi(BaseSource[ArxivApiOptions]):
+    name = NAME
+    description = "arXiv API queries and id lookups (export.arxiv.org, 3 s between calls)"
+    options = ArxivApiOptions
+
+    def request(self, options: ArxivApiOptions, following: Following, env: Env) -> FetchRequest:
+        return env.request(
+            query=options.query, ids=options.ids, max_results=options.max, base_url=options.base_url
+        )
+
+    def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
+        return fetch(fetcher, request)
+
+    def parse(self, data: bytes, origin: str) -> Iterator[Item]:
+        return parse(data, origin)
+
+
+SOURCE: Source[ArxivApiOptions] = ArxivApi()

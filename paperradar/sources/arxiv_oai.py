@@ -12,19 +12,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
 from xml.etree.ElementTree import Element
 
 from paperradar.errors import ParseError, SourceError
-from paperradar.http import Fetcher
 from paperradar.ids import first_doi, parse_arxiv_id
 from paperradar.models import Item
-from paperradar.sources import FetchRequest, Page, iso_date
 from paperradar.sources.arxiv_rss import split_authors
+from paperradar.sources.base import BaseSource, Env, FetchRequest, Following, Options, Page, Source
+from paperradar.sources.common import iso_date
 from paperradar.sources.xmlsafe import child, children, local, parse_xml, text
 
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
+
 NAME = "arxiv-oai"
-DESCRIPTION = "arXiv OAI-PMH harvest (arXiv / arXivRaw formats, resumption tokens)"
 BASE_URL = "https://export.arxiv.org/oai2"
 FORMATS = ("arXiv", "arXivRaw")
 
@@ -178,3 +181,34 @@ def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
         if not page.token:
             return
         params = {"verb": "ListRecords", "resumptionToken": page.token}
+
+
+class OaiOptions(Options):
+    set: str | None = None
+    format: Literal["arXiv", "arXivRaw"] = "arXiv"
+    base_url: str | None = None
+
+
+class ArxivOai(BaseSource[OaiOptions]):
+    name = NAME
+    description = "arXiv OAI-PMH harvest (arXiv / arXivRaw formats, resumption tokens)"
+    daily = False  # a harvest is a one-off catch-up, not a daily listing
+    options = OaiOptions
+
+    def request(self, options: OaiOptions, following: Following, env: Env) -> FetchRequest:
+        return env.request(
+            oai_set=options.set, metadata_format=options.format, base_url=options.base_url
+        )
+
+    def prepare(self, request: FetchRequest, cursor: str | None) -> FetchRequest:
+        # A later harvest resumes from the newest datestamp the last one stored.
+        return request if request.since is not None else replace(request, since=cursor)
+
+    def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
+        return fetch(fetcher, request)
+
+    def parse(self, data: bytes, origin: str) -> Iterator[Item]:
+        return parse(data, origin)
+
+
+SOURCE: Source[OaiOptions] = ArxivOai()

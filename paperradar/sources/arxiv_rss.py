@@ -8,19 +8,32 @@ replacements update the paper to the version they carry.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element
 
-from paperradar.errors import ParseError
-from paperradar.http import Fetcher
+from paperradar.errors import ParseError, UsageError
 from paperradar.ids import normalize_doi, parse_arxiv_id
 from paperradar.models import Item
-from paperradar.sources import FetchRequest, Page, iso_date
+from paperradar.sources.base import (
+    BaseSource,
+    Env,
+    FetchRequest,
+    Following,
+    Options,
+    Page,
+    Source,
+    Strings,
+)
+from paperradar.sources.common import iso_date
 from paperradar.sources.xmlsafe import child, children, local, parse_xml, text
 
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
+
 NAME = "arxiv"
-DESCRIPTION = "arXiv daily listings (rss.arxiv.org, RSS or Atom) per category"
 BASE_URL = "https://rss.arxiv.org/rss/"
 
 _HEADER = re.compile(
@@ -110,3 +123,41 @@ def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
     for category in request.categories:
         url = f"{base.rstrip('/')}/{category}"
         yield Page(fetcher.get(url), url)
+
+
+class ArxivOptions(Options):
+    categories: Strings = FetchRequest.categories
+    base_url: str | None = None
+
+
+class ArxivRss(BaseSource[ArxivOptions]):
+    name = NAME
+    description = "arXiv daily listings (rss.arxiv.org, RSS or Atom) per category"
+    options = ArxivOptions
+
+    def request(self, options: ArxivOptions, following: Following, env: Env) -> FetchRequest:
+        return env.request(categories=options.categories, base_url=options.base_url)
+
+    def prepare(self, request: FetchRequest, cursor: str | None) -> FetchRequest:
+        # The daily run takes whatever today's listing holds; a one-off fetch asking for a past
+        # day would silently get today's papers filed under it, so it is refused.
+        if request.day and request.day != dt.date.today():
+            raise UsageError(
+                "rss.arxiv.org serves only the current listing; for a past day use "
+                "`radar ingest arxiv-oai --since DATE` or `radar ingest arxiv-api --query ...`"
+            )
+        return request
+
+    def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
+        return fetch(fetcher, request)
+
+    def parse(self, data: bytes, origin: str) -> Iterator[Item]:
+        return parse(data, origin)
+
+    def explain_empty(self, day: dt.date) -> str:
+        if day.weekday() >= 5:
+            return "arXiv publishes no listing on weekends and holidays"
+        return "arXiv's listing had nothing new (arXiv publishes no listing on holidays)"
+
+
+SOURCE: Source[ArxivOptions] = ArxivRss()

@@ -11,15 +11,27 @@ read as the original post, whose author said it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperradar.errors import ParseError, RadarError, UsageError
-from paperradar.http import Fetcher
 from paperradar.models import Post
-from paperradar.sources import FetchRequest, Page, load_json, utc_stamp
+from paperradar.sources.base import (
+    BaseSource,
+    Env,
+    FetchRequest,
+    Following,
+    Options,
+    Page,
+    Source,
+    Strings,
+)
+from paperradar.sources.common import load_json, utc_stamp
+from paperradar.sources.mastodon import is_mastodon
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "bluesky"
-DESCRIPTION = "Bluesky public posts of followed accounts and keyword searches (no login)"
 BASE_URL = "https://public.api.bsky.app/xrpc"
 
 
@@ -152,3 +164,42 @@ def _pages(
         if not cursor or len(recent) < len(posts) or not posts:
             return  # older than the window from here on
         params = {**params, "cursor": cursor}
+
+
+def is_bluesky(handle: str) -> bool:
+    """Whether a followed person's handle is a Bluesky one (``name.bsky.social``, a domain)."""
+    return not is_mastodon(handle) and not handle.startswith("x:") and "." in handle
+
+
+class BlueskyOptions(Options):
+    accounts: Strings = ()
+    query: str | None = None
+    max: int | None = None
+    base_url: str | None = None
+
+
+class Bluesky(BaseSource[BlueskyOptions]):
+    name = NAME
+    kind = "posts"
+    description = "Bluesky public posts of followed accounts and keyword searches (no login)"
+    options = BlueskyOptions
+
+    def request(self, options: BlueskyOptions, following: Following, env: Env) -> FetchRequest:
+        accounts = options.accounts
+        if not accounts and not options.query:
+            accounts = tuple(p for p in following.people if is_bluesky(p))
+        return env.request(
+            accounts=accounts,
+            query=options.query,
+            max_results=options.max,
+            base_url=options.base_url,
+        )
+
+    def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
+        return fetch(fetcher, request)
+
+    def parse(self, data: bytes, origin: str) -> Iterator[Post]:
+        return parse(data, origin)
+
+
+SOURCE: Source[BlueskyOptions] = Bluesky()

@@ -13,16 +13,28 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperradar.errors import ParseError, UsageError
-from paperradar.http import Fetcher
 from paperradar.ids import normalize_doi, parse_arxiv_id
 from paperradar.models import Item
-from paperradar.sources import FetchRequest, Page, cursor_pages, htmltext, load_json
+from paperradar.sources import htmltext
+from paperradar.sources.base import (
+    BaseSource,
+    Env,
+    FetchRequest,
+    Following,
+    Options,
+    Page,
+    Source,
+    Strings,
+)
+from paperradar.sources.common import cursor_pages, load_json
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "crossref"
-DESCRIPTION = "journal papers registered with Crossref (by ISSN, query and date)"
 BASE_URL = "https://api.crossref.org/works"
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 _DATE_FIELDS = ("published-print", "published-online", "published", "issued", "created")
@@ -171,3 +183,35 @@ def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
         next_cursor,
         request.max_results or 200,
     )
+
+
+class CrossrefOptions(Options):
+    issns: Strings = ()
+    query: str | None = None
+    filter: str | None = None
+    max: int | None = None
+    base_url: str | None = None
+
+
+class Crossref(BaseSource[CrossrefOptions]):
+    name = NAME
+    description = "journal papers registered with Crossref (by ISSN, query and date)"
+    options = CrossrefOptions
+
+    def request(self, options: CrossrefOptions, following: Following, env: Env) -> FetchRequest:
+        return env.request(
+            issns=options.issns,
+            query=options.query,
+            filter=options.filter,
+            max_results=options.max,
+            base_url=options.base_url,
+        )
+
+    def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
+        return fetch(fetcher, request)
+
+    def parse(self, data: bytes, origin: str) -> Iterator[Item]:
+        return parse(data, origin)
+
+
+SOURCE: Source[CrossrefOptions] = Crossref()

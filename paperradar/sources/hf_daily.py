@@ -11,16 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperradar.errors import ParseError
-from paperradar.http import Fetcher
 from paperradar.ids import parse_arxiv_id
 from paperradar.models import Item
-from paperradar.sources import FetchRequest, Page, iso_date, load_json
+from paperradar.sources.base import BaseSource, Env, FetchRequest, Following, Options, Page, Source
+from paperradar.sources.common import iso_date, load_json
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "hf-daily"
-DESCRIPTION = "Hugging Face Daily Papers with upvotes, comments, organisation and code links"
 BASE_URL = "https://huggingface.co/api/daily_papers"
 
 
@@ -84,3 +86,32 @@ def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
     # The API omits the day it was asked for; stamp it so the observation is filed under it.
     items = tuple(replace(item, observed_on=day.isoformat()) for item in parse(data, origin))
     yield Page(data, origin, items=items)
+
+
+class HfOptions(Options):
+    base_url: str | None = None
+
+
+class HfDaily(BaseSource[HfOptions]):
+    name = NAME
+    description = "Hugging Face Daily Papers with upvotes, comments, organisation and code links"
+    options = HfOptions
+
+    def request(self, options: HfOptions, following: Following, env: Env) -> FetchRequest:
+        return env.request(base_url=options.base_url)
+
+    def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
+        return fetch(fetcher, request)
+
+    def parse(self, data: bytes, origin: str) -> Iterator[Item]:
+        return parse(data, origin)
+
+    def explain_empty(self, day: dt.date) -> str:
+        return (
+            "Hugging Face Daily Papers is quiet on weekends"
+            if day.weekday() >= 5
+            else "no picks yet"
+        )
+
+
+SOURCE: Source[HfOptions] = HfDaily()

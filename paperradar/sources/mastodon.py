@@ -10,16 +10,28 @@ A boost is read as the boosted status, said by its own author. Timelines page ba
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from paperradar.errors import ParseError, RadarError, UsageError
-from paperradar.http import Fetcher
 from paperradar.models import Post
-from paperradar.sources import FetchRequest, Page, htmltext, load_json, utc_stamp
+from paperradar.sources import htmltext
+from paperradar.sources.base import (
+    BaseSource,
+    Env,
+    FetchRequest,
+    Following,
+    Options,
+    Page,
+    Source,
+    Strings,
+)
+from paperradar.sources.common import load_json, utc_stamp
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "mastodon"
-DESCRIPTION = "Mastodon account and hashtag timelines of any instance"
 DEFAULT_INSTANCE = "mastodon.social"
 
 
@@ -150,3 +162,46 @@ def _pages(
         if not statuses or len(recent) < len(posts):
             return
         params = {**params, "max_id": str(statuses[-1]["id"])}
+
+
+def is_mastodon(handle: str) -> bool:
+    """Whether a followed person's handle is a Mastodon one (``@user@instance``, a profile URL)."""
+    if handle.startswith("x:"):
+        return False
+    return handle.lstrip("@").count("@") == 1 or handle.startswith("https://")
+
+
+class MastodonOptions(Options):
+    accounts: Strings = ()
+    tags: Strings = ()
+    instance: str | None = None
+    max: int | None = None
+    base_url: str | None = None
+
+
+class Mastodon(BaseSource[MastodonOptions]):
+    name = NAME
+    kind = "posts"
+    description = "Mastodon account and hashtag timelines of any instance"
+    options = MastodonOptions
+
+    def request(self, options: MastodonOptions, following: Following, env: Env) -> FetchRequest:
+        accounts = options.accounts
+        if not accounts and not options.tags:
+            accounts = tuple(p for p in following.people if is_mastodon(p))
+        return env.request(
+            accounts=accounts,
+            tags=options.tags,
+            max_results=options.max,
+            base_url=options.base_url,
+            extra={"instance": options.instance} if options.instance else {},
+        )
+
+    def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
+        return fetch(fetcher, request)
+
+    def parse(self, data: bytes, origin: str) -> Iterator[Post]:
+        return parse(data, origin)
+
+
+SOURCE: Source[MastodonOptions] = Mastodon()

@@ -12,16 +12,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperradar.errors import ParseError, UsageError
-from paperradar.http import Fetcher
 from paperradar.ids import normalize_doi, parse_arxiv_id
 from paperradar.models import Item
-from paperradar.sources import FetchRequest, Page, cursor_pages, iso_date, load_json
+from paperradar.sources.base import (
+    BaseSource,
+    Env,
+    FetchRequest,
+    Following,
+    Options,
+    Page,
+    Source,
+    Strings,
+)
+from paperradar.sources.common import cursor_pages, iso_date, load_json
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "openalex"
-DESCRIPTION = "journal and conference papers from OpenAlex (topic/source/author filters)"
 BASE_URL = "https://api.openalex.org/works"
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^?#]+?)(?:\.pdf)?$", re.IGNORECASE)
@@ -153,3 +164,38 @@ def _filters(request: FetchRequest) -> list[str]:
             "(e.g. topics.id:T10181), --issn or --account AUTHOR_ID"
         )
     return filters
+
+
+class OpenAlexOptions(Options):
+    query: str | None = None
+    filter: str | None = None
+    accounts: Strings = ()
+    issns: Strings = ()
+    max: int | None = None
+    base_url: str | None = None
+
+
+class OpenAlex(BaseSource[OpenAlexOptions]):
+    name = NAME
+    description = "journal and conference papers from OpenAlex (topic/source/author filters)"
+    options = OpenAlexOptions
+
+    def request(self, options: OpenAlexOptions, following: Following, env: Env) -> FetchRequest:
+        return env.request(
+            query=options.query,
+            filter=options.filter,
+            accounts=options.accounts,
+            issns=options.issns,
+            max_results=options.max,
+            base_url=options.base_url,
+            api_key=env.secret("OPENALEX_API_KEY"),
+        )
+
+    def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
+        return fetch(fetcher, request)
+
+    def parse(self, data: bytes, origin: str) -> Iterator[Item]:
+        return parse(data, origin)
+
+
+SOURCE: Source[OpenAlexOptions] = OpenAlex()

@@ -12,17 +12,28 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import feedparser
 
 from paperradar.errors import ParseError, RadarError, UsageError
-from paperradar.http import Fetcher
 from paperradar.models import Post
-from paperradar.sources import FetchRequest, Page, htmltext
+from paperradar.sources import htmltext
+from paperradar.sources.base import (
+    BaseSource,
+    Env,
+    FetchRequest,
+    Following,
+    Options,
+    Page,
+    Source,
+    Strings,
+)
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "rss"
-DESCRIPTION = "any RSS/Atom feed (lab blogs, Substack, newsletters), full text kept"
 MAX_TEXT = 100_000  # characters of an entry kept; a book-length post is cut, not refused
 
 
@@ -110,3 +121,26 @@ def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
             yield Page(b"", url, error=str(exc))
             continue
         yield Page(data, url, items=items)
+
+
+class RssOptions(Options):
+    feeds: Strings = ()
+
+
+class Rss(BaseSource[RssOptions]):
+    name = NAME
+    kind = "posts"
+    description = "any RSS/Atom feed (lab blogs, Substack, newsletters), full text kept"
+    options = RssOptions
+
+    def request(self, options: RssOptions, following: Following, env: Env) -> FetchRequest:
+        return env.request(feeds=options.feeds or following.feeds)
+
+    def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
+        return fetch(fetcher, request)
+
+    def parse(self, data: bytes, origin: str) -> Iterator[Post]:
+        return parse(data, origin)
+
+
+SOURCE: Source[RssOptions] = Rss()

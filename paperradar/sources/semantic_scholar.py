@@ -14,16 +14,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from paperradar.errors import ParseError, UsageError
-from paperradar.http import Fetcher
 from paperradar.ids import normalize_doi, parse_arxiv_id
 from paperradar.models import Item
-from paperradar.sources import FetchRequest, Page, iso_date, load_json
+from paperradar.sources.base import (
+    BaseSource,
+    Env,
+    FetchRequest,
+    Following,
+    Options,
+    Page,
+    Source,
+    Strings,
+)
+from paperradar.sources.common import iso_date, load_json
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "semantic-scholar"
-DESCRIPTION = "Semantic Scholar: lookup, search, followed authors, recommendations"
 BASE_URL = "https://api.semanticscholar.org"
 FIELDS = (
     "paperId,externalIds,title,abstract,authors,year,publicationDate,venue,citationCount,"
@@ -199,3 +210,47 @@ def _author_pages(
         if following is None:
             return
         offset = int(following)
+
+
+class S2Options(Options):
+    query: str | None = None
+    ids: Strings = ()
+    accounts: Strings = ()
+    recommend: bool = False
+    max: int | None = None
+    base_url: str | None = None
+
+
+class SemanticScholar(BaseSource[S2Options]):
+    name = NAME
+    description = "Semantic Scholar: lookup, search, followed authors, recommendations"
+    options = S2Options
+
+    def request(self, options: S2Options, following: Following, env: Env) -> FetchRequest:
+        request = env.request(
+            query=options.query,
+            ids=options.ids,
+            accounts=options.accounts,
+            max_results=options.max,
+            base_url=options.base_url,
+            api_key=env.secret("S2_API_KEY"),
+        )
+        if not options.recommend:
+            return request
+        # S2 knows papers by arXiv id or DOI; a seed still known only by its title cannot be sent.
+        liked = tuple(r for r in following.liked if r.startswith(("arxiv:", "doi:")))[-100:]
+        disliked = " ".join(r for r in following.disliked if r.startswith(("arxiv:", "doi:")))
+        return replace(
+            request,
+            ids=request.ids or liked,
+            extra={**request.extra, "mode": "recommend", "negative": disliked},
+        )
+
+    def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
+        return fetch(fetcher, request)
+
+    def parse(self, data: bytes, origin: str) -> Iterator[Item]:
+        return parse(data, origin)
+
+
+SOURCE: Source[S2Options] = SemanticScholar()

@@ -20,8 +20,8 @@ from typing import IO, Any
 from paperradar.errors import ParseError
 from paperradar.ids import first_doi, normalize_doi, parse_arxiv_id
 from paperradar.models import Item
-from paperradar.sources import iso_date
 from paperradar.sources.arxiv_rss import split_authors
+from paperradar.sources.common import iso_date
 from paperradar.sources.hf_daily import entry_to_item
 
 NAME = "import"

@@ -13,15 +13,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from paperradar.errors import ParseError, UsageError
-from paperradar.http import Fetcher
 from paperradar.models import Post
-from paperradar.sources import FetchRequest, Page, load_json, utc_stamp
+from paperradar.sources.base import (
+    BaseSource,
+    Env,
+    FetchRequest,
+    Following,
+    Options,
+    Page,
+    Source,
+    Strings,
+)
+from paperradar.sources.common import load_json, utc_stamp
+
+if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
+    from paperradar.http import Fetcher
 
 NAME = "x-import"
-DESCRIPTION = "X/Twitter posts from a data export (tweets.js) or a JSON list of posts"
 UNKNOWN_OWNER = "x:@me"
 _JS_PREFIX = re.compile(rb"^\s*window\.YTD\.[\w.]+\s*=\s*")
 
@@ -96,3 +108,36 @@ def _refuse() -> tuple[Page, ...]:
         "x-import reads files, not the network (X's API is closed): "
         "radar ingest x-import --from tweets.js [--account @you]"
     )
+
+
+class XOptions(Options):
+    accounts: Strings = ()  # whose export it is: the first one names the owner
+
+
+class XImport(BaseSource[XOptions]):
+    name = NAME
+    kind = "posts"
+    description = "X/Twitter posts from a data export (tweets.js) or a JSON list of posts"
+    daily = False  # files only
+    options = XOptions
+
+    def request(self, options: XOptions, following: Following, env: Env) -> FetchRequest:
+        return env.request(accounts=options.accounts)
+
+    def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
+        return fetch(fetcher, request)
+
+    def parse(self, data: bytes, origin: str) -> Iterator[Post]:
+        return parse(data, origin)
+
+    def read(self, data: bytes, origin: str, options: XOptions) -> Iterator[Post]:
+        """An export's posts, said by ``--account`` when the export does not name its owner."""
+        if not options.accounts:
+            yield from parse(data, origin)
+            return
+        owner = f"x:@{options.accounts[0].lstrip('@')}"
+        for post in parse(data, origin):
+            yield replace(post, author=owner) if post.author == UNKNOWN_OWNER else post
+
+
+SOURCE: Source[XOptions] = XImport()
