@@ -26,6 +26,7 @@ from paperradar.store.briefs import BriefTables
 from paperradar.store.browse import BrowseTables
 from paperradar.store.merge import COLUMNS, Prepared, Row, merge, prepare
 from paperradar.store.posts import PostTables
+from paperradar.store.rankings import RankingTables
 from paperradar.store.reader import CHUNK as _CHUNK
 from paperradar.store.reader import ReaderTables, now_iso
 from paperradar.store.stats import UpsertStats as UpsertStats
@@ -53,7 +54,7 @@ class Run:
     errors: dict[str, str]
 
 
-class Store(ReaderTables, BriefTables, BrowseTables, PostTables):
+class Store(ReaderTables, BriefTables, BrowseTables, PostTables, RankingTables):
     """A paper store in ``home``/radar.db; use as a context manager or call ``close``."""
 
     def __init__(self, path: Path) -> None:
