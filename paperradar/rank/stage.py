@@ -85,7 +85,8 @@ def _loaded(store: Store, stored: StoredRanking) -> RankResult | None:
     start = time.perf_counter()
     pks = [row.pk for row in stored.rows]
     papers = store.papers_by_pk(pks)
-    if len(papers) != len(pks):
+    # A paper folded into another by a later ingest takes its row along: the ranking is short.
+    if len(papers) != len(pks) or len(pks) != stored.candidates - stored.muted:
         return None
     # The same call rank_day makes, so the buzz shown is the buzz the scores were made with.
     buzz = store.buzz(pks, until=stored.day) if store.post_count() else {}
