@@ -114,10 +114,6 @@ class RankingTables:
             ),
         )
 
-    def ranked_days(self) -> list[str]:
-        """Days with a stored ranking, newest first."""
-        return [str(r[0]) for r in self._db.execute("SELECT day FROM rankings ORDER BY day DESC")]
-
     def posts_state(self) -> tuple[int, ...]:
         """Counts that change whenever posts, their likes and reposts or their links to papers
         change: what a ranking's buzz depends on, read without reading the posts."""
