@@ -4,7 +4,8 @@ The sample is five consecutive days of arXiv listings (metadata is CC0) and the 
 Daily Papers of the same days, both taken from the shared corpus by scripts/make_sample.py. The
 demo imports them into a fresh store, gives it a sample reader (two topics, LLM inference
 efficiency and RL post-training, and one liked paper from an earlier day), ranks the latest
-listing day for that reader and writes that day's briefing.
+listing day for that reader (the ranking is kept in the store, as `radar run` keeps it) and
+writes that day's briefing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 from paperradar.brief import Briefing, build, render
 from paperradar.ingest import import_file
 from paperradar.models import Paper
-from paperradar.rank import RankResult, rank_day
+from paperradar.rank import RankResult
+from paperradar.rank.stage import ranked
 from paperradar.store import DB_NAME, Store
 
 SAMPLE_FILES = ("sample_arxiv.jsonl.gz", "sample_hf.jsonl.gz")
@@ -63,7 +65,7 @@ def run_demo(home: Path, *, progress: bool = True, limit: int = 15) -> DemoResul
                     f"arxiv:{paper.arxiv_id}", "like", pk=paper.pk, label=paper.title, origin="demo"
                 )
                 break
-        ranking = rank_day(store, latest)
+        ranking = ranked(store, latest)  # stored, so `radar serve` opens on it at once
         briefing = build(store, latest, ranking=ranking)
         written = []
         for fmt in ("md", "html"):

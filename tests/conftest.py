@@ -1,5 +1,5 @@
-"""Shared test helpers: recorded data, a fresh store, and a real local HTTP server that replays
-recorded responses and injects faults."""
+"""Shared test helpers: recorded data, a fresh store, the sample reader's ranked store for the
+web tests, and a real local HTTP server that replays recorded responses and injects faults."""
 
 from __future__ import annotations
 
@@ -16,12 +16,16 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from paperradar.demo import sample_paths
+from paperradar.demo import SAMPLE_TOPICS, sample_paths
 from paperradar.http import Fetcher, FetchPolicy
 from paperradar.ingest import import_file
+from paperradar.models import Item
+from paperradar.rank.stage import ranked
 from paperradar.store import DB_NAME, Store
 
 DATA = Path(__file__).parent / "data"
+DAY = "2026-03-27"  # the sample's latest listing day
+HOSTILE = "<img src=x onerror=alert(1)>"
 
 Response = tuple[int, dict[str, str], bytes]
 Route = Callable[[dict[str, str]], Response]
@@ -100,6 +104,42 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store.open(home) as store:
         for path in sample_paths():
             import_file(store, path)
+        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return home
+
+
+def add_hostile(store: Store, day: str = DAY) -> None:
+    """A paper whose text tries to be markup: it must print as text everywhere."""
+    store.upsert(
+        [
+            Item(
+                source="arxiv-rss",
+                title=HOSTILE,
+                abstract="We show <script>alert('x')</script> & $a<b$ that R&D matters "
+                "for speculative decoding with \\textbf{bold} claims.",
+                authors=("Mallory <b>Bold</b>",),
+                arxiv_id="2603.99999",
+                categories=("cs.CL",),
+                primary_category="cs.CL",
+                announced=day,
+                observed_on=day,
+            )
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def reader_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample with the demo reader's topics and the hostile paper, its latest day ranked
+    and stored once per module (as `radar run` leaves a store): a web test's first view reads
+    the stored ranking instead of ranking the day again."""
+    home = tmp_path_factory.mktemp("reader")
+    shutil.copy(sample_db / DB_NAME, home / DB_NAME)
+    with Store.open(home) as store:
+        for topic in SAMPLE_TOPICS:
+            store.add_profile("topic", topic)
+        add_hostile(store)
+        ranked(store, DAY)
         store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return home
 

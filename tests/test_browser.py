@@ -25,10 +25,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
-from test_web import DAY, HOSTILE, add_hostile
 
-from paperradar.demo import SAMPLE_TOPICS
-from paperradar.store import Store
+from conftest import DAY, HOSTILE
 from paperradar.web import create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -52,13 +50,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(reader_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("web")
-    shutil.copy(sample_db / "radar.db", home / "radar.db")
-    with Store.open(home) as store:
-        for topic in SAMPLE_TOPICS:
-            store.add_profile("topic", topic)
-        add_hostile(store)
+    shutil.copy(reader_db / "radar.db", home / "radar.db")  # ranked already, as after `radar run`
     port = free_port()
     config = uvicorn.Config(create_app(home), host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)

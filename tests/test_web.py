@@ -3,49 +3,27 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import DAY, HOSTILE
 from paperradar.demo import SAMPLE_TOPICS
-from paperradar.models import Item
-from paperradar.store import Store
+from paperradar.store import DB_NAME
 from paperradar.web import create_app
 from test_cli import radar
 
-DAY = "2026-03-27"
-HOSTILE = "<img src=x onerror=alert(1)>"
 LOCAL = "http://127.0.0.1"
 
 
-def add_hostile(store: Store, day: str = DAY) -> None:
-    """A paper whose text tries to be markup: it must print as text everywhere."""
-    store.upsert(
-        [
-            Item(
-                source="arxiv-rss",
-                title=HOSTILE,
-                abstract="We show <script>alert('x')</script> & $a<b$ that R&D matters "
-                "for speculative decoding with \\textbf{bold} claims.",
-                authors=("Mallory <b>Bold</b>",),
-                arxiv_id="2603.99999",
-                categories=("cs.CL",),
-                primary_category="cs.CL",
-                announced=day,
-                observed_on=day,
-            )
-        ]
-    )
-
-
 @pytest.fixture
-def home(sample: Store) -> Path:
-    for topic in SAMPLE_TOPICS:
-        sample.add_profile("topic", topic)
-    add_hostile(sample)
-    return sample.path.parent
+def home(reader_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the ranked reader store, so each test gives its own feedback."""
+    shutil.copy(reader_db / DB_NAME, tmp_path / DB_NAME)
+    return tmp_path
 
 
 @pytest.fixture
@@ -356,3 +334,74 @@ def test_bad_requests_get_clear_answers(client: TestClient, tmp_path: Path) -> N
     assert page.status_code == 200 and "Nothing was ingested for 2031-01-01" in page.text
     with TestClient(create_app(tmp_path / "empty"), base_url=LOCAL) as c:
         assert "Your radar is empty" in c.get("/").text
+
+
+def test_the_first_view_reads_the_stored_ranking(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store comes ranked (as `radar run` leaves it): a fresh server does not rank again."""
+    from paperradar.rank import stage
+
+    def no_ranking(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the stored ranking holds; nothing should rank")
+
+    monkeypatch.setattr(stage, "rank_day", no_ranking)
+    with TestClient(create_app(home), base_url=LOCAL) as c:
+        html = c.get("/", params={"day": DAY}, headers={"Accept": "text/html"}).text
+        assert len(cards(html)) == 20 and "out of date" not in html
+        assert today(c)["stale"] == ""
+
+
+def test_a_failed_rerank_is_reported_not_swallowed(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from paperradar.rank import stage
+
+    before = [i["paper"]["id"] for i in today(client, limit=500)["items"]]
+    real = stage.rank_day
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the embedding worker died")
+
+    monkeypatch.setattr(stage, "rank_day", broken)
+    liked = before[30]
+    response = client.post(
+        "/api/feedback", json={"paper": liked, "kind": "like"}, headers=csrf(client)
+    )
+    assert response.status_code == 200  # the like itself is kept
+    html = client.get("/", params={"day": DAY}, headers={"Accept": "text/html"}).text
+    assert "This ranking is out of date" in html and "the embedding worker died" in html
+    assert cards(html) == before[:20]  # the last ranking, not an error page
+    data = today(client, limit=500)
+    assert data["stale"] == "RuntimeError: the embedding worker died"
+    assert [i["paper"]["id"] for i in data["items"]] == before
+    failures = [r for r in caplog.records if r.levelname == "ERROR" and r.exc_info]
+    assert failures and "ranking 2026-03-27 failed" in failures[0].getMessage()
+    # Fixed: the next view ranks again and the like shows.
+    monkeypatch.setattr(stage, "rank_day", real)
+    data = today(client, limit=500)
+    order = [i["paper"]["id"] for i in data["items"]]
+    assert data["stale"] == "" and order.index(liked) < 30
+    assert "out of date" not in client.get("/", params={"day": DAY}).text
+
+
+def test_a_failed_ranking_shows_the_stored_one_or_the_error(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new server shows the store's last ranking, stale; with none at all, the failure is the
+    answer (not a blank radar)."""
+    from paperradar.rank import stage
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the embedding worker died")
+
+    monkeypatch.setattr(stage, "rank_day", broken)
+    with TestClient(create_app(home), base_url=LOCAL, raise_server_exceptions=False) as c:
+        ok = c.get("/", params={"day": DAY})  # the stored ranking still holds
+        assert ok.status_code == 200
+        c.post("/api/profile/add", json={"kind": "topic", "value": "robots"}, headers=csrf(c))
+        assert "This ranking is out of date" in c.get("/", params={"day": DAY}).text
+    with TestClient(create_app(home), base_url=LOCAL, raise_server_exceptions=False) as c:
+        # A new server has no cards in memory but the store's last ranking still shows.
+        assert "This ranking is out of date" in c.get("/", params={"day": DAY}).text
+        assert c.get("/api/today", params={"day": "2026-03-26"}).status_code == 500

@@ -1,6 +1,7 @@
 """The brief stage: a day's ranking turned into the reader's briefing, kept in the store.
 
-``build`` ranks the day (or takes a ranking), selects the featured and noted papers, writes
+``build`` takes the day's ranking from the rank stage (stored, or ranked and stored now),
+or a ranking it is given, selects the featured and noted papers, writes
 every part with the offline composer, and, when an LLM is configured, lets ``llm.improve``
 rewrite the parts it can ground; whatever the model gets wrong stays offline text. The result
 is saved per (day, language), so delivery and the web page read it without re-running anything.
@@ -18,8 +19,9 @@ from paperradar.brief.model import Briefing, Featured, Health, Noted, PostLine, 
 from paperradar.brief.render import FORMATS, render
 from paperradar.brief.select import Pick, Selection, select
 from paperradar.errors import UsageError
-from paperradar.rank import RankResult, rank_day
+from paperradar.rank import RankResult
 from paperradar.rank.signals import popularity_reasons
+from paperradar.rank.stage import ranked
 from paperradar.store import Store
 
 if TYPE_CHECKING:
@@ -43,7 +45,7 @@ def build(
     """Write the briefing for ``day`` (the latest day when None) and keep it in the store."""
     if lang not in LANGS:
         raise UsageError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
-    result = ranking or rank_day(store, day)
+    result = ranking or ranked(store, day)
     selection = select(result.ranked, featured, noted)
     texts = {p.id: compose(p.ranked.paper, p.name) for p in (*selection.featured, *selection.noted)}
     briefing = offline_briefing(store, result, selection, texts, lang)

@@ -274,13 +274,20 @@ def rank(
     home: Home = None,
 ) -> None:
     """Rank a day's papers for you, with the reasons behind each score."""
-    from paperradar.rank import Weights, explain, rank_day
+    from paperradar.rank import Weights, explain
+    from paperradar.rank.stage import ranked
 
     day = parse_day(date)
     weights = Weights() if popularity is None else Weights(popularity=popularity)
     with open_store(home) as store:
-        result = rank_day(
-            store, day.isoformat() if day else None, weights=weights, embedding=embedding
+        # Ranked afresh every time (the benchmarks time this command); the reader's own ranking
+        # is stored too, so the page and the briefing need not rank the day again.
+        result = ranked(
+            store,
+            day.isoformat() if day else None,
+            weights=weights,
+            embedding=embedding,
+            fresh=True,
         )
     if as_json:
         payload = explain(result)

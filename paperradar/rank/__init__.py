@@ -1,9 +1,12 @@
-"""The rank stage: one day's papers ordered for the reader, read from and explained by the store.
+"""The rank stage: one day's papers ordered for the reader, with the reasons behind each place.
 
-``rank_day`` gathers what the scorer learns from (the profile, feedback papers, followed authors'
-earlier papers, a fixed sample of earlier papers as "not picked"), featurises everything under
-one idf, embeds what the store has no vector for yet, and hands it to ``score.score``. It writes
-nothing but embeddings, so it can be re-run at will.
+``rank_day`` gathers what the scorer learns from (the profile, feedback papers, followed
+authors' earlier papers, a fixed sample of earlier papers as "not picked"), featurises
+everything under one idf, embeds what the store has no vector for yet, and hands it to
+``score.score``. It writes nothing but embeddings, so it can be re-run at will. ``stage.ranked``
+is what the other stages call: it keeps ``rank_day``'s result in the store and returns the
+stored ranking while it holds. ``score`` turns features into scored ``Ranked`` papers, with
+``model`` (the per-reader classifier), ``explain`` (reasons in words) and ``diversity``.
 """
 
 from __future__ import annotations
@@ -18,16 +21,21 @@ from paperradar.enrich import embed
 from paperradar.errors import NotFoundError
 from paperradar.models import Paper
 from paperradar.profile import Profile, load
-from paperradar.rank.features import counts, featurize, text_of
+from paperradar.rank.features import Features, counts, featurize, text_of
 from paperradar.rank.score import Ranked, Training, Weights, score
 from paperradar.store import Store
 
-__all__ = ["RankResult", "Ranked", "Weights", "rank_day"]
+__all__ = ["RankResult", "Ranked", "Weights", "explain", "latest_day", "rank_day"]
+
 FOLLOWED_HISTORY = 200  # earlier papers per reader taken from followed authors
+Vectors = np.ndarray[Any, np.dtype[np.float32]]
 
 
 @dataclass
 class RankResult:
+    """A day's ranking: the ranked papers best first, the profile they were ranked for, and how
+    many papers the day had. ``ranked_at`` is set when the ranking was read from the store."""
+
     day: str
     ranked: list[Ranked]
     profile: Profile
@@ -35,6 +43,20 @@ class RankResult:
     muted: int
     timings: dict[str, float] = field(default_factory=dict)
     embedded: int = 0
+    ranked_at: str | None = None
+
+
+class _Clock:
+    """Seconds per step, rounded to milliseconds, for ``--json`` and the benchmarks."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def latest_day(store: Store) -> str:
@@ -53,46 +75,66 @@ def rank_day(
     profile: Profile | None = None,
 ) -> RankResult:
     """Rank the papers seen on ``day`` (the latest day with papers when None)."""
-    clock = time.perf_counter()
-    timings: dict[str, float] = {}
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
-
+    clock = _Clock()
     day = day or latest_day(store)
+    vectors_wanted = bool(weights.embedding) and embedding != "none"
     spare = None
-    if weights.embedding and embedding != "none" and store.unembedded_on(day, embedding):
+    if vectors_wanted and store.unembedded_on(day, embedding):
         # A day not embedded yet (ingest embeds as it goes; a day from `radar import` or an
         # interrupted ingest is not): a worker loads the model while the store is read.
         spare = embed.spare_encoder(embedding)
     try:
         profile, weights, groups = _gather(store, day, profile, weights)
-        lap("load")
+        clock.lap("load")
         everyone = [p for g in groups for p in g]
         pending = None
-        if weights.embedding and embedding != "none":
+        if vectors_wanted:
             # Started first: a forked worker may encode while the tf-idf rows are counted here.
             pending = embed.start_embedding(store, everyone, list(profile.topics), embedding, spare)
     except BaseException:
         if spare is not None:  # not handed its texts: stop it rather than leave it waiting
             spare.cancel()
         raise
-    candidates = groups[0]
     raw = counts([text_of(p) for p in everyone])
-    lap("count")
-    embedded = 0
-    topic_emb = None
-    if pending is not None:
-        vectors, extra, stats = pending.result()
-        topic_emb = extra if len(profile.topics) else None
-        embedded = stats.computed
-    else:
-        vectors = np.zeros((len(everyone), 0), dtype=np.float32)
-    lap("embed")
+    clock.lap("count")
+    vectors, topic_emb, embedded = _vectors(pending, len(everyone), profile)
+    clock.lap("embed")
+    feats, training = _training(groups, raw, vectors, topic_emb, weights)
+    clock.lap("features")
+    candidates = groups[0]
+    buzz = store.buzz([p.pk for p in candidates], until=day) if store.post_count() else {}
+    ranked = score(feats, profile, training, weights, buzz)
+    clock.lap("score")
+    return RankResult(
+        day=day,
+        ranked=ranked,
+        profile=profile,
+        candidates=len(candidates),
+        muted=len(candidates) - len(ranked),
+        timings=clock.timings,
+        embedded=embedded,
+    )
 
+
+def _vectors(
+    pending: embed.PendingEmbedding | None, rows: int, profile: Profile
+) -> tuple[Vectors, Vectors | None, int]:
+    """Every paper's vector (no columns when embeddings are off), the topics' vectors, and how
+    many vectors had to be computed."""
+    if pending is None:
+        return np.zeros((rows, 0), dtype=np.float32), None, 0
+    vectors, extra, stats = pending.result()
+    return vectors, (extra if len(profile.topics) else None), stats.computed
+
+
+def _training(
+    groups: list[list[Paper]],
+    raw: Any,
+    vectors: Vectors,
+    topic_emb: Vectors | None,
+    weights: Weights,
+) -> tuple[Features, Training]:
+    """The candidates' features and what the scorer learns from, all under one idf."""
     bounds = np.cumsum([0, *(len(g) for g in groups)])
     feats, idf = featurize(
         [
@@ -102,7 +144,6 @@ def rank_day(
         max_df=weights.max_df,
         min_df=weights.min_df,
     )
-    lap("features")
     training = Training(
         liked=feats[1],
         followed=feats[2],
@@ -111,18 +152,7 @@ def rank_day(
         idf=idf,
         topic_emb=topic_emb,
     )
-    buzz = store.buzz([p.pk for p in candidates], until=day) if store.post_count() else {}
-    ranked = score(feats[0], profile, training, weights, buzz)
-    lap("score")
-    return RankResult(
-        day=day,
-        ranked=ranked,
-        profile=profile,
-        candidates=len(candidates),
-        muted=len(candidates) - len(ranked),
-        timings=timings,
-        embedded=embedded,
-    )
+    return feats[0], training
 
 
 def _gather(

@@ -129,3 +129,14 @@ def text_rows(texts: Sequence[str], idf: Idf) -> Matrix:
 def cosine(a: Matrix, b: Matrix) -> np.ndarray[Any, np.dtype[np.float32]]:
     """Cosine similarity of unit-length sparse rows: an (len(a), len(b)) dense array."""
     return np.asarray((a @ b.T).toarray(), dtype=np.float32)
+
+
+def standardise(
+    values: np.ndarray[Any, np.dtype[np.float64]],
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Zero mean, unit spread (all zeros when the values do not vary)."""
+    spread = float(values.std())
+    if spread < 1e-12:
+        return np.zeros_like(values)
+    out: np.ndarray[Any, np.dtype[np.float64]] = (values - values.mean()) / spread
+    return out

@@ -33,6 +33,7 @@ from paperradar.store.merge import Prepared, prepare
 from paperradar.store.papers import PaperOrder as PaperOrder
 from paperradar.store.papers import PaperTables
 from paperradar.store.posts import PostTables
+from paperradar.store.rankings import RankingTables
 from paperradar.store.reader import ReaderTables
 from paperradar.store.sql import CHUNK, batches, now_iso
 from paperradar.store.stats import UpsertStats as UpsertStats
@@ -55,7 +56,7 @@ class Run:
     errors: dict[str, str]
 
 
-class Store(PaperTables, ReaderTables, BriefTables, BrowseTables, PostTables):
+class Store(PaperTables, ReaderTables, BriefTables, BrowseTables, PostTables, RankingTables):
     """A paper store in ``home``/radar.db; use as a context manager or call ``close``."""
 
     def __init__(self, path: Path) -> None:

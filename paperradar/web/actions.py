@@ -2,8 +2,8 @@
 
 The HTML routes and the API routes are two faces of these functions, so a like from a form, from
 ``app.js`` or from ``curl`` goes through the same checks and reaches the store the same way as
-``radar like``. Every change that alters the reader schedules a background re-rank of the days
-the page has ranked, so the next view shows its effect without waiting.
+``radar like``. A change to the reader changes the digest of every ranking, so the next view of
+a day re-ranks it through the rank stage; nothing is scheduled from here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import Any
 from paperradar.brief import build
 from paperradar.brief.model import Briefing
 from paperradar.errors import NotFoundError, UsageError
-from paperradar.models import Paper
 from paperradar.profile import FOLLOW_KINDS, MUTE_KINDS, check_value, load
 from paperradar.store import Store
 from paperradar.store.reader import FEEDBACK_KINDS, paper_ref, title_ref
@@ -57,7 +56,6 @@ def feedback(radar: Radar, ref: str, kind: str, *, undo: bool = False) -> set[st
         store.remove_feedback(key, [kind])
     else:
         store.set_feedback(key, kind, pk=paper.pk, label=paper.title, origin="web")
-    _changed(radar, paper)
     return feedback_state(store).get(paper.pk, set())
 
 
@@ -66,7 +64,6 @@ def add_entry(radar: Radar, kind: str, value: str) -> str:
         raise UsageError(f"cannot add {kind!r}; use one of {', '.join(sorted(ADDABLE))}")
     value = check_value(kind, value)
     radar.store().add_profile(kind, value)
-    _changed(radar)
     return value
 
 
@@ -78,29 +75,22 @@ def remove_entry(radar: Radar, kind: str, value: str) -> None:
             raise NotFoundError(f"no {kind} of {value!r} in your profile")
     elif not store.remove_profile(kind, value):
         raise NotFoundError(f"no {kind} {value!r} in your profile")
-    _changed(radar)
 
 
 def set_popularity(radar: Radar, on: bool) -> None:
     radar.store().set_setting("popularity", "on" if on else "off")
-    _changed(radar)
-
-
-def _changed(radar: Radar, paper: Paper | None = None) -> None:
-    days = {o.observed_on for o in paper.observations} if paper else set()
-    for day in radar.ranked_days():
-        if not days or day in days:
-            radar.rerank_soon(day)
 
 
 def briefing(radar: Radar, day: str, lang: str) -> Briefing:
     """The day's stored briefing; when the day has none yet, the offline one is written from the
-    page's ranking and kept, exactly as `radar brief --date DAY` would."""
+    day's ranking and kept, exactly as `radar brief --date DAY` would (never from a stale
+    ranking: a briefing is kept for good, so it waits for a ranking that holds)."""
     store = radar.store()
     stored = store.briefing(day, lang)
     if stored is not None:
         return Briefing.from_json(stored.body)
-    return build(store, day, lang=lang, ranking=radar.ranking(day).result)
+    ranking = radar.ranking(day)
+    return build(store, day, lang=lang, ranking=None if ranking.stale else ranking.result)
 
 
 def profile(radar: Radar) -> dict[str, Any]:

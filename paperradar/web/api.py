@@ -57,6 +57,9 @@ class DayOut(BaseModel):
     candidates: int
     muted: int
     matching: int = Field(description="Cards that pass the filters (before offset/limit).")
+    stale: str = Field(
+        "", description="Why this is an out-of-date ranking (re-ranking failed); empty if not."
+    )
     items: list[CardOut]
 
 
@@ -148,6 +151,7 @@ def today(
         candidates=ranking.candidates,
         muted=ranking.muted,
         matching=matching,
+        stale=ranking.stale,
         items=[card_out(radar, c, state) for c in cards],
     )
 

@@ -1,7 +1,8 @@
 """The radar page's HTML routes: Today, Briefing, Paper, Search, Profile, and the form posts.
 
-Each route reads through ``Radar`` (the store and the cached ranking) and renders a Jinja2
-template with autoescaping on, so paper text prints as text whatever it contains. Form posts
+Each route reads through ``Radar`` (the store, and the day's ranking from the rank stage as
+cards) and renders a Jinja2 template with autoescaping on, so paper text prints as text
+whatever it contains. Form posts
 (feedback, profile changes) answer with a redirect back to the page they came from, so the
 page works with scripts off; ``app.js`` sends the same changes to the JSON API instead.
 """

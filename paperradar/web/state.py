@@ -1,20 +1,24 @@
-"""What the radar page keeps between requests: one store connection per thread, the day's
-ranking as cards, and the embedding index for "nearest papers" and semantic search.
+"""What the radar page keeps between requests: one store connection per thread, the cards of
+the days it has shown, and the embedding index for "nearest papers" and semantic search.
 
-Ranking a 1,000-paper day takes a second or two, far too long for a page view, so a ranking is
-computed once and kept with a digest of everything it depends on (the profile, feedback,
-settings and the day's size). A request whose digest still matches reuses it; feedback sets off
-a re-rank in a background thread so the next page view finds it ready. Only the store is
+The ranking itself is the rank stage's (``rank.stage.ranked``): stored in the store by
+``radar run``, ``radar demo`` or an earlier view, and recomputed there when the reader's state,
+the day or its posts changed. The page keeps only the cards it built from a ranking, with the
+ranking's digest, because building cards for a 1,000-paper day from the store on every view
+would cost more than the view itself. Feedback needs no bookkeeping here: it changes the
+digest, so the next view of a day ranks it again through the stage. A re-rank that fails is
+logged and the page shows the last ranking marked stale, with the reason. Only the store is
 shared with the other stages: the page never writes anything a command would not.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -22,19 +26,21 @@ import numpy as np
 
 from paperradar.brief.tags import tag_of
 from paperradar.enrich import embed
+from paperradar.errors import NotFoundError, RadarError
 from paperradar.ids import fold
 from paperradar.models import Buzz, Paper
 from paperradar.profile import AuthorName, Profile
-from paperradar.rank import RankResult, rank_day
+from paperradar.rank import RankResult, stage
 from paperradar.rank.signals import discussed_by
 from paperradar.store import Store
 
 BADGES = {"hf-daily": "HF"}  # anything arxiv-* is "arXiv"; journals and posts come later
 JOURNALS = ("openalex", "crossref", "semantic-scholar")
 SOURCE_FILTERS = {"arxiv": "arXiv", "hf": "HF", "journal": "Journal", "posts": "Posts"}
-KEPT_DAYS = 8  # rankings kept in memory
+KEPT_DAYS = 8  # days whose cards are kept in memory
 KEPT_TAGS = 50_000
 INDEX_CHECK = 30.0  # seconds between checks for newly embedded papers
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -173,15 +179,18 @@ class _Matcher:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class DayRanking:
+    """A day's ranking as cards, with the digest it was made for; ``stale`` says why it is an
+    older ranking than the reader's state asks for (re-ranking failed), empty when it is not."""
+
     day: str
     digest: str
-    cards: list[Card]
+    cards: tuple[Card, ...]
     candidates: int
     muted: int
-    seconds: float
     result: RankResult = field(repr=False)
+    stale: str = ""
 
     @cached_property
     def categories(self) -> list[tuple[str, int]]:
@@ -203,6 +212,14 @@ class DayRanking:
         return passing[offset : offset + limit], len(passing)
 
 
+def day_ranking(result: RankResult, digest: str) -> DayRanking:
+    cards = tuple(
+        card(n, r.paper, r.score, r.reasons, result.profile, r.buzz)
+        for n, r in enumerate(result.ranked, 1)
+    )
+    return DayRanking(result.day, digest, cards, result.candidates, result.muted, result)
+
+
 class Radar:
     """The web app's state over one home directory."""
 
@@ -211,7 +228,6 @@ class Radar:
         self.embedding = embedding
         self._local = threading.local()
         self._rankings: OrderedDict[str, DayRanking] = OrderedDict()
-        self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._index: tuple[int, np.ndarray, np.ndarray] | None = None
         self._index_checked = 0.0
@@ -247,57 +263,37 @@ class Radar:
     # -- rankings -----------------------------------------------------------------------------
 
     def ranking(self, day: str, store: Store | None = None) -> DayRanking:
-        """The day's ranking, recomputed only when the reader's state or the day changed."""
+        """The day's ranking as cards: the cards already built while the digest holds, else the
+        rank stage's ranking (stored, or ranked now and stored). When ranking fails, the last
+        ranking the page or the store has is shown marked stale, with the reason, and the
+        failure is logged; with no earlier ranking the error goes to the caller."""
         store = store or self.store()
-        digest = f"{store.reader_state()}:{store.day_size(day)}"
-        found = self._rankings.get(day)
-        if found is not None and found.digest == digest:
-            return found
-        with self._lock(day):
+        want = stage.digest(store, day, embedding=self.embedding)
+        with self._guard:
             found = self._rankings.get(day)
-            if found is not None and found.digest == digest:
-                return found
-            result = rank_day(store, day, embedding=self.embedding)
-            cards = [
-                card(n, r.paper, r.score, r.reasons, result.profile, r.buzz)
-                for n, r in enumerate(result.ranked, 1)
-            ]
-            ranking = DayRanking(
-                day=day,
-                digest=digest,
-                cards=cards,
-                candidates=result.candidates,
-                muted=result.muted,
-                seconds=round(sum(result.timings.values()), 2),
-                result=result,
-            )
-            with self._guard:
-                self._rankings[day] = ranking
-                self._rankings.move_to_end(day)
-                while len(self._rankings) > KEPT_DAYS:
-                    self._rankings.popitem(last=False)
-            return ranking
-
-    def ranked_days(self) -> list[str]:
-        with self._guard:
-            return list(self._rankings)
-
-    def rerank_soon(self, day: str | None) -> None:
-        """Recompute a day's ranking in the background (after feedback changed the reader)."""
-        if day is None or day not in self._rankings:
-            return
-        threading.Thread(target=self._rerank, args=(day,), daemon=True).start()
-
-    def _rerank(self, day: str) -> None:
+        if found is not None and found.digest == want:
+            return found
         try:
-            with Store.open(self.home) as store:
-                self.ranking(day, store)
-        except Exception:  # a background warm-up must never take the server down
-            return
-
-    def _lock(self, day: str) -> threading.Lock:
+            result = stage.ranked(store, day, embedding=self.embedding)
+        except NotFoundError:
+            raise
+        except Exception as exc:  # whatever broke, the reader is told and the log has the trace
+            log.error("ranking %s failed; the page shows the last ranking", day, exc_info=True)
+            older = found or self._last(store, day)
+            if older is None:
+                raise
+            return replace(older, stale=_why(exc))
+        ranking = day_ranking(result, want)
         with self._guard:
-            return self._locks.setdefault(day, threading.Lock())
+            self._rankings[day] = ranking
+            self._rankings.move_to_end(day)
+            while len(self._rankings) > KEPT_DAYS:
+                self._rankings.popitem(last=False)
+        return ranking
+
+    def _last(self, store: Store, day: str) -> DayRanking | None:
+        older = stage.last_ranked(store, day)
+        return day_ranking(older, "") if older is not None else None
 
     # -- embeddings ---------------------------------------------------------------------------
 
@@ -344,3 +340,9 @@ class Radar:
                 index = (count, pks, matrix)
                 self._index = index
         return index[1], index[2]
+
+
+def _why(exc: Exception) -> str:
+    """A failure in words for the page: the message of a domain error, else its kind too."""
+    text = str(exc) or type(exc).__name__
+    return text if isinstance(exc, RadarError) else f"{type(exc).__name__}: {text}"
