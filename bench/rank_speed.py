@@ -30,13 +30,13 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from benchdata import CORPUS
+
 from paperradar.enrich.embed import embed_papers
 from paperradar.ingest import import_file
 from paperradar.rank import rank_day
 from paperradar.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared/data/corpus/arxiv_listings_2025-03-18_to_2026-07-01.jsonl.gz"
 TOPICS = (
     "speculative decoding and efficient LLM inference",
     "video generation with diffusion models",
