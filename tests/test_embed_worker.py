@@ -1,4 +1,4 @@
-"""The forked embedding workers of ``enrich.embed``: a spare worker taken, stopped when unused or
+"""The forked embedding workers of ``enrich.workers``: a spare worker taken, stopped when unused or
 when the ranking fails, a worker that encodes like the parent, one that crashes and is replaced by
 the parent, and a fork that is refused.
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from unittest import mock
 
 import paperradar
-from paperradar.enrich import embed
+from paperradar.enrich import backends, embed, workers
 from paperradar.models import Paper
 from paperradar.store import Store
 
@@ -56,7 +56,7 @@ def test_a_forked_worker_encodes_like_the_parent_and_a_failed_one_falls_back(
 PARENT = os.getpid()
 
 
-class Crashing(embed.StaticBackend):
+class Crashing(backends.StaticBackend):
     """Encodes in the parent, fails in any forked worker."""
 
     name = "crashing"
@@ -67,12 +67,12 @@ class Crashing(embed.StaticBackend):
         return super().encode(texts)
 
 
-class Unforked(embed.StaticBackend):
+class Unforked(backends.StaticBackend):
     name = "unforked"
 
 
 def inline(papers: Sequence[Paper]) -> embed.Vectors:
-    return embed.StaticBackend().encode([embed.paper_text(p.title, p.abstract) for p in papers])
+    return backends.StaticBackend().encode([embed.paper_text(p.title, p.abstract) for p in papers])
 
 
 def is_gone(pid: int) -> bool:
@@ -136,9 +136,9 @@ def check_workers(store: Store, papers: Sequence[Paper]) -> dict[str, Embedded]:
         forked = pending.job._worker is not None
         results[model] = pending.result()
         print(model, "forked" if forked else "inline")
-    assert os.getpid() in embed._USED_IN  # the crashed worker's texts were encoded here
+    assert os.getpid() in backends.USED_IN  # the crashed worker's texts were encoded here
 
-    embed._USED_IN.clear()  # safe: no child will run, the fork itself fails
+    backends.USED_IN.clear()  # safe: no child will run, the fork itself fails
     with mock.patch.object(os, "fork", side_effect=OSError("fork refused")):
         pending = embed.start_embedding(store, papers, ["video generation"], "unforked")
         results["unforked"] = pending.result()
@@ -161,11 +161,11 @@ def check_rows(
 @contextmanager
 def small_thresholds() -> Iterator[None]:
     """Workers for a few dozen texts: 10 to fork one, 20 to share them with a second."""
-    backends = {**embed.BACKENDS, "crashing": Crashing, "unforked": Unforked}
+    extra = {"crashing": Crashing, "unforked": Unforked}
     with (
-        mock.patch.dict(embed.BACKENDS, backends),
-        mock.patch.object(embed, "OVERLAP_FROM", 10),
-        mock.patch.object(embed, "SPLIT_FROM", 20),  # the 41 texts are shared by two workers
+        mock.patch.dict(embed.BACKENDS, extra),
+        mock.patch.object(workers, "OVERLAP_FROM", 10),
+        mock.patch.object(workers, "SPLIT_FROM", 20),  # the 41 texts are shared by two workers
     ):
         yield
 
