@@ -1,23 +1,11 @@
-"""Encoding on the second core: forked workers that load the model and encode while the caller
-goes on.
-
-A fresh process spends ~0.7 s loading the static model and ~0.6 s encoding a 1,000-paper day,
+"""Encoding on the second core: forked workers that load the model and encode while the caller goes
+on. A fresh process spends ~0.7 s loading the static model and ~0.6 s encoding a 1,000-paper day,
 time a second core can absorb while the ranker reads the store and counts its tf-idf rows. A
-*spare* worker (``spare_encoder``) is forked before the caller knows what to encode, so the
-model loads during the store read; ``Encoding`` hands it the texts, or forks a worker then, or
-encodes on the spot when a worker would not pay off. A worker with many texts forks a helper
-from itself after loading, which shares the loaded model and encodes half. Rows come back through
-a pipe; a worker that fails or hangs is replaced by encoding in the caller, where errors surface.
-
-Why hand-written, not ``concurrent.futures.ProcessPoolExecutor``: measured 2026-12-03 on the
-bench's 1,000-paper new day (``bench/rank_speed.py --tree``: fresh ``radar rank`` processes, 20
-rounds alternating the variants, two cores shared with other work), a pool with a fork context
-and an initializer that loads the model was 1.25 s slower than this code (paired median; IQR
-+0.5 to +2.2 s; slower in 16 of 20 rounds): each of its two workers loads the model (0.7 s of a
-core each) where here one loads and its helper inherits it, and the pool starts two threads in the
-caller. A one-worker pool (no split) matched within noise (+0.09 s, IQR -0.4 to +0.7), but so did
-no worker at all under that load; and an unused spare pool cannot be stopped without waiting out
-its initializer, short of killing its private processes.
+*spare* worker (``spare_encoder``) is forked before the caller knows what to encode, so the model
+loads during the store read; ``Encoding`` hands it the texts, or forks a worker then, or encodes on
+the spot when a worker would not pay off. A worker with many texts forks a helper from itself after
+loading, which shares the loaded model and encodes half. Rows come back through a pipe; a worker
+that fails or hangs is replaced by encoding in the caller, where errors surface.
 """
 
 from __future__ import annotations
@@ -35,6 +23,16 @@ import numpy as np
 
 from paperradar.enrich.backends import BACKENDS, USED_IN, Backend, Vectors, backend
 
+# Why hand-written, not ``concurrent.futures.ProcessPoolExecutor``: measured 2026-12-03 on the
+# bench's 1,000-paper new day (fresh ``radar rank`` processes alternating the variants round by
+# round, as ``bench/rank_speed.py --tree`` does; two cores shared with other work, load 3 to 8), a
+# pool with a fork context and an initializer loading the model was slower than this code: paired
+# median +1.25 s over 20 rounds (IQR +0.5 to +2.2, slower in 16), then +0.28 s over 10 more (IQR
+# -0.7 to +0.8). Each of its two workers loads the model (0.7 s of a core each) where here one
+# loads and its helper inherits it, and the pool runs two threads in the caller. A one-worker pool
+# (no split) matched within noise (+0.09 s, then -0.01 s), but so did no worker at all under that
+# load; and an unused spare pool cannot be stopped without waiting out its initializer, short of
+# killing its private processes.
 WORKER_TIMEOUT = 300.0  # seconds before a silent worker is given up on
 OVERLAP_FROM = 200  # fewer texts than this are encoded in place: a worker would not pay off
 SPLIT_FROM = 400  # fewer texts than this are encoded by one worker, not shared with a second
