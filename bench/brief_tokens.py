@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import tiktoken
+from benchdata import RELEVANCE
 from rank_speed import build as build_store
 
 from paperradar.brief import build
@@ -39,8 +40,6 @@ from paperradar.brief.llm import LLMConfig
 from paperradar.rank import rank_day
 from paperradar.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
-RELEVANCE = ROOT.parent / "shared/data/relevance"
 BATCH = 5  # gpt_paper_assistant's shipped batch_size
 
 

@@ -22,11 +22,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchdata import CORPUS
+
 from paperradar.ingest import import_file
 from paperradar.store import DB_NAME, Store
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared/data/corpus/arxiv_listings_2025-03-18_to_2026-07-01.jsonl.gz"
 QUERIES = [
     "speculative decoding",
     "diffusion transformer video generation",

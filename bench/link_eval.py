@@ -17,20 +17,19 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from benchdata import CORPUS, DATA, ROOT
+
 from paperradar.enrich.link import link
 from paperradar.ingest import import_file
 from paperradar.sources import get
 from paperradar.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
 LABELS = ROOT / "bench" / "data" / "link_labels.json"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    corpus = SHARED / "corpus" / "arxiv_listings_2025-03-18_to_2026-07-01.jsonl.gz"
-    parser.add_argument("--corpus", type=Path, default=corpus)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args()
     labels = json.loads(LABELS.read_text())["posts"]
     with tempfile.TemporaryDirectory() as home:
@@ -40,7 +39,7 @@ def main() -> None:
         print(f"corpus: {store.count():,} papers imported in {time.perf_counter() - started:.1f} s")
         for name in sorted({p["file"] for p in labels}):
             source = "x-import" if name.endswith(".json") else "rss"
-            path = SHARED / "fixtures" / name
+            path = DATA / "fixtures" / name
             store.upsert_posts(get(source).parse(path.read_bytes(), str(path)))
         started = time.perf_counter()
         result = link(store)

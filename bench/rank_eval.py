@@ -17,12 +17,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baselines import ArxivSanityLite, ZoteroArxivDaily
+from benchdata import CORPUS, RELEVANCE
 
 from paperradar.eval import evaluate
 from paperradar.eval.rankers import RadarRanker
 from paperradar.eval.topics import TOPIC_SPLITS
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def main() -> None:
@@ -30,9 +29,9 @@ def main() -> None:
     parser.add_argument(
         "--corpus",
         type=Path,
-        default=SHARED / "corpus" / "arxiv_listings_2025-03-18_to_2026-07-01.jsonl.gz",
+        default=CORPUS,
     )
-    parser.add_argument("--relevance", type=Path, default=SHARED / "relevance")
+    parser.add_argument("--relevance", type=Path, default=RELEVANCE)
     parser.add_argument("--days", type=int, default=None, help="judged days to use (all)")
     parser.add_argument("--topics", type=int, default=None, help="liked-paper topics (all)")
     parser.add_argument("--tasks", default="stated,liked")

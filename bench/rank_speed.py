@@ -12,7 +12,12 @@ topics and two authors and has liked ten earlier papers. The history is embedded
 - ``exit``: that command with the ordinary interpreter exit (``cli.main``) against the quick one
   (``cli.console``, what ``radar`` runs), alternating, p50 of each.
 
-Usage: ``python bench/rank_speed.py [--workdir DIR] [--runs N]``.
+With ``--tree DIR`` (twice or more) it times only ``new day``, alternating the source trees given
+(each put first on ``PYTHONPATH``, e.g. a checkout of another commit) round by round, and prints
+each tree's p50 and range and its paired difference from the first tree: the way to tell a change
+to the ranking's concurrency from the noise of a shared machine.
+
+Usage: ``python bench/rank_speed.py [--workdir DIR] [--runs N] [--tree DIR --tree DIR ...]``.
 """
 
 from __future__ import annotations
@@ -30,13 +35,13 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from benchdata import CORPUS
+
 from paperradar.enrich.embed import embed_papers
 from paperradar.ingest import import_file
 from paperradar.rank import rank_day
 from paperradar.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared/data/corpus/arxiv_listings_2025-03-18_to_2026-07-01.jsonl.gz"
 TOPICS = (
     "speculative decoding and efficient LLM inference",
     "video generation with diffusion models",
@@ -77,12 +82,14 @@ def build(home: Path) -> tuple[str, int]:
     return target, count
 
 
-def timed_command(home: Path, day: str) -> tuple[float, dict[str, float]]:
+def timed_command(home: Path, day: str, tree: Path | None = None) -> tuple[float, dict[str, float]]:
+    env = None if tree is None else {**os.environ, "PYTHONPATH": str(tree)}
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "paperradar", "rank", "--date", day, "--json", "--home", str(home)],
         check=True,
         capture_output=True,
+        env=env,
     )
     payload = json.loads(done.stdout)
     return time.perf_counter() - start, {**payload["timings"], "embedded": payload["embedded"]}
@@ -104,6 +111,39 @@ def exit_comparison(home: Path, day: str, runs: int) -> str:
     )
 
 
+def new_day(
+    tmp: Path, day: str, n: int, tree: Path | None = None
+) -> tuple[float, dict[str, float]]:
+    """One ``new day`` run, from a copy of the store as ingest left it."""
+    copy = tmp / f"new-day-{n}"
+    shutil.copytree(tmp, copy, ignore=shutil.ignore_patterns("new-day-*", "*.jsonl.gz"))
+    os.sync()  # the copy's write-back would otherwise run during the timed command
+    try:
+        return timed_command(copy, day, tree)
+    finally:
+        shutil.rmtree(copy)
+
+
+def compare_trees(tmp: Path, day: str, trees: list[Path], runs: int) -> None:
+    seconds: dict[Path, list[float]] = {tree: [] for tree in trees}
+    for n in range(runs):
+        for tree in trees:
+            seconds[tree].append(new_day(tmp, day, n, tree)[0])
+    first = seconds[trees[0]]
+    for tree, found in seconds.items():
+        spread = f"[{min(found):.2f}-{max(found):.2f}]"
+        line = f"{tree}: new day p50 {statistics.median(found):.2f} s {spread}"
+        if tree != trees[0]:
+            diff = sorted(b - a for a, b in zip(first, found, strict=True))
+            quarter = len(diff) // 4
+            line += (
+                f"; minus {trees[0]}: p50 {statistics.median(diff):+.2f} s, "
+                f"IQR [{diff[quarter]:+.2f}, {diff[-quarter - 1]:+.2f}], "
+                f"slower in {sum(d > 0 for d in diff)} of {runs} rounds"
+            )
+        print(line)
+
+
 def stages(timings: dict[str, float]) -> str:
     embedded = timings.pop("embedded")
     parts = ", ".join(f"{k} {v:.2f}" for k, v in timings.items())
@@ -114,6 +154,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--tree", type=Path, action="append", default=[], help="source tree")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         home = Path(tmp)
@@ -125,13 +166,10 @@ def main() -> None:
             history = [p for d, _ in store.days() if d != day for p in store.papers(day=d)]
             embed_papers(store, history)
             rank_day(store, max(d for d, _ in store.days() if d != day))  # embeds the sample
-        fresh = []
-        for n in range(args.runs):
-            copy = Path(tmp) / f"new-day-{n}"
-            shutil.copytree(home, copy, ignore=shutil.ignore_patterns("new-day-*"))
-            os.sync()  # the copy's write-back would otherwise run during the timed command
-            fresh.append(timed_command(copy, day))
-            shutil.rmtree(copy)
+        if len(args.tree) > 1:
+            compare_trees(home, day, args.tree, args.runs)
+            return
+        fresh = [new_day(home, day, n) for n in range(args.runs)]
         cold = [r[0] for r in fresh]
         print(
             f"new day: radar rank p50 {statistics.median(cold):.2f} s, max {max(cold):.2f} s; "

@@ -3,7 +3,8 @@
 One ``Fetcher`` per run wraps an httpx client: a descriptive User-Agent, timeouts, a minimum delay
 between calls to the same host (arXiv's API asks for 3 s), retries with exponential backoff on
 429 and 5xx that honour ``Retry-After``, and a cap on response size so a runaway body cannot fill
-memory. Tests point it at a real local server; ``transport`` lets them inject an httpx transport.
+memory. Tests point it at a real local server; ``transport`` lets them inject an httpx transport,
+and ``sleep`` and ``clock`` a fake clock that records every wait instead of sitting through it.
 """
 
 from __future__ import annotations
@@ -74,7 +75,6 @@ class Fetcher:
         self._host_locks: dict[str, threading.Lock] = {}
         self._last_call: dict[str, float] = {}
         self._guard = threading.Lock()
-        self.requests_made = 0
 
     def close(self) -> None:
         self._client.close()
@@ -172,7 +172,6 @@ class Fetcher:
         self._last_call[host] = self._clock()
 
     def _once(self, call: _Call) -> tuple[int, bytes, float | None]:
-        self.requests_made += 1
         url = call.url
         with self._client.stream(
             call.method, url, params=call.params, headers=call.headers, json=call.json_body

@@ -1,15 +1,18 @@
-"""``radar eval`` and its metrics on a small labelled slice of the real corpus (tests/data/eval)."""
+"""``radar eval`` and its metrics on a small labelled slice of the real corpus (tests/data/eval),
+always passed explicitly: nothing here reads the full labelled data beside the checkout."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import DATA
 from paperradar.eval import evaluate, metrics, topics
+from paperradar.eval.corpus import load_corpus, load_labelled_days, split_interests
 from test_cli import radar
 
 EVAL = DATA / "eval"
@@ -47,7 +50,7 @@ def test_table_compares_the_first_ranker_with_the_others() -> None:
 
 
 def test_generated_topics_follow_a_fixed_rule() -> None:
-    corpus = evaluate.load_corpus(EVAL / "corpus.jsonl.gz")
+    corpus = load_corpus(EVAL / "corpus.jsonl.gz")
     # The slice's LoRA papers span four months; the rule's defaults ask for six.
     assert "LoRA" not in [name for name, _, _ in topics.generated_topics(corpus)]
     found = topics.generated_topics(corpus, min_months=4)
@@ -87,18 +90,18 @@ def test_split_interests_keeps_topics_and_drops_not_relevant() -> None:
         "Joint generation and segmentation\n\nRelevant: models that output pixels and masks.\n\n"
         "Not relevant: segmentation alone.\n\nVideo diffusion\n\nRelevant: diffusion for video."
     )
-    assert evaluate.split_interests(text) == [
+    assert split_interests(text) == [
         "Joint generation and segmentation. models that output pixels and masks",
         "Video diffusion. diffusion for video",
     ]
     numbered = " 1. Spatial intelligence;\n 2. New multimodal LLMs\n\n In suggesting papers, he "
-    parts = evaluate.split_interests(numbered + "likes vision. " * 12)
+    parts = split_interests(numbered + "likes vision. " * 12)
     assert parts[:2] == ["Spatial intelligence;", "New multimodal LLMs"] and len(parts) == 3
 
 
 def test_labelled_days_map_to_listing_days() -> None:
-    corpus = evaluate.load_corpus(EVAL / "corpus.jsonl.gz")
-    days = evaluate.load_labelled_days(EVAL / "relevance", corpus)
+    corpus = load_corpus(EVAL / "corpus.jsonl.gz")
+    days = load_labelled_days(EVAL / "relevance", corpus)
     assert [d.day for d in days] == ["2025-05-05", "2025-09-04"]
     assert all(d.relevance and max(d.relevance.values()) >= 7 for d in days)
     sets = topics.topic_sets(corpus)
@@ -109,15 +112,7 @@ def test_labelled_days_map_to_listing_days() -> None:
 
 
 def test_radar_eval_command(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = radar(
-        capsys,
-        "eval",
-        "--corpus",
-        str(EVAL / "corpus.jsonl.gz"),
-        "--relevance",
-        str(EVAL / "relevance"),
-        "--json",
-    )
+    code, out, _ = radar(capsys, "eval", "--data", str(EVAL), "--json")
     assert code == 0
     results = {r["task"]: r for r in json.loads(out)}
     stated, liked = results["stated interests"], results["liked papers"]
@@ -134,11 +129,37 @@ def test_radar_eval_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "liked papers (1 topics)" in out and "stated" not in out
 
 
+def test_radar_eval_without_its_data_says_how_to_point_at_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("RADAR_EVAL_DATA", "RADAR_EVAL_CORPUS", "RADAR_EVAL_RELEVANCE"):
+        monkeypatch.delenv(name, raising=False)
+    code, _, err = radar(capsys, "eval")
+    err = " ".join(err.split())
+    assert code == 2 and "radar eval needs labelled data, which is not shipped" in err
+    assert "--data DIR" in err and "RADAR_EVAL_DATA=DIR" in err and "../shared/data" in err
+    code, _, err = radar(capsys, "eval", "--corpus", str(EVAL / "corpus.jsonl.gz"))
+    assert code == 2 and "the stated-interests task needs relevance labels" in err
+    monkeypatch.setenv("RADAR_EVAL_DATA", str(tmp_path))  # an empty folder
+    code, _, err = radar(capsys, "eval")
+    assert code == 2 and f"no corpus in {tmp_path}" in " ".join(err.split())
+    (tmp_path / "corpus.jsonl.gz").write_bytes((EVAL / "corpus.jsonl.gz").read_bytes())
+    code, _, err = radar(capsys, "eval")
+    assert code == 2 and f"no relevance/ folder in {tmp_path}" in " ".join(err.split())
+
+
 def test_radar_eval_missing_corpus_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = radar(capsys, "eval", "--corpus", "/nonexistent.jsonl.gz")
+    code, _, err = radar(capsys, "eval", "--corpus", "/nonexistent.jsonl.gz", "--task", "liked")
     assert code == 2 and "corpus not found" in err
     code, _, err = radar(
-        capsys, "eval", "--corpus", str(EVAL / "corpus.jsonl.gz"), "--topic-set", "sometimes"
+        capsys,
+        "eval",
+        "--corpus",
+        str(EVAL / "corpus.jsonl.gz"),
+        "--relevance",
+        str(EVAL / "relevance"),
+        "--topic-set",
+        "sometimes",
     )
     assert code == 2 and "use one of named, generated, dev, test" in err
     # the slice's LoRA papers span four months, fewer than a generated topic needs

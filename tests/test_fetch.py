@@ -1,13 +1,22 @@
-"""The fetch path against a real local HTTP server replaying recorded responses."""
+"""The fetch path against a real local HTTP server replaying recorded responses.
+
+Waits (politeness delays, backoff, Retry-After) run on a fake clock that records each sleep the
+fetcher asks for, so the tests pin the exact delays without sitting through them; one test keeps
+the real clock and measures the gaps at the server.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import pytest
 
-from conftest import Replay, data
+from conftest import Replay, Response, data
 from paperradar.errors import FetchError, SourceError, UsageError
 from paperradar.http import Fetcher, FetchPolicy, parse_retry_after
 from paperradar.ingest import ingest_fetch
@@ -15,8 +24,36 @@ from paperradar.sources import FetchRequest, arxiv_api, arxiv_oai, arxiv_rss, hf
 from paperradar.store import Store
 
 
-def ok(body: bytes, content_type: str = "application/xml") -> tuple[int, dict[str, str], bytes]:
+def ok(body: bytes, content_type: str = "application/xml") -> Response:
     return 200, {"Content-Type": content_type}, body
+
+
+@dataclass
+class FakeClock:
+    """Time that moves only when the fetcher sleeps; every sleep it asks for is recorded."""
+
+    now: float = 0.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def timed(clock: FakeClock) -> Iterator[Fetcher]:
+    """The ``fetcher`` fixture's policy, waiting on ``clock`` instead of the real one."""
+    policy = FetchPolicy(default_delay=0, backoff=0.05, timeout=2, retries=3)
+    with Fetcher(policy, sleep=clock.sleep, clock=clock.monotonic) as f:
+        yield f
 
 
 def test_arxiv_api_pages_through_a_query(replay: Replay, fetcher: Fetcher, store: Store) -> None:
@@ -48,58 +85,107 @@ def test_arxiv_api_error_entry_fails_the_run_clearly(
 
 
 def test_politeness_delay_between_calls_to_one_host(replay: Replay) -> None:
+    """The real clock: the server sees the gaps the fetcher asked to sleep."""
     replay.routes["/api/query"] = lambda q: ok(data(f"arxiv_api/q_testing_s{q['start']}_m10.xml"))
     policy = FetchPolicy(default_delay=0.3, backoff=0.05, timeout=2)
-    with Fetcher(policy) as polite:
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        time.sleep(seconds)
+
+    with Fetcher(policy, sleep=sleep) as polite:
         request = FetchRequest(
             query="testing", max_results=30, page_size=10, base_url=replay.url("/api/query")
         )
         assert len(list(arxiv_api.fetch(polite, request))) == 3
     times = [r.at for r in replay.requests]
     assert all(b - a >= 0.28 for a, b in itertools.pairwise(times))
+    assert len(slept) == 2 and all(0 < s <= 0.3 for s in slept)
     assert FetchPolicy().host_delays["export.arxiv.org"] >= 3.0
 
 
-def test_429_with_retry_after_then_success(replay: Replay, fetcher: Fetcher) -> None:
+def test_politeness_waits_only_what_is_left_of_the_delay(replay: Replay, clock: FakeClock) -> None:
+    """A slow answer counts towards the delay: the next call waits only the rest of it."""
+
+    def page(q: dict[str, str]) -> Response:
+        clock.now += 0.1  # each answer takes 0.1 s
+        return ok(data(f"arxiv_api/q_testing_s{q['start']}_m10.xml"))
+
+    replay.routes["/api/query"] = page
+    policy = FetchPolicy(default_delay=0.3, backoff=0.05, timeout=2)
+    with Fetcher(policy, sleep=clock.sleep, clock=clock.monotonic) as polite:
+        request = FetchRequest(
+            query="testing", max_results=30, page_size=10, base_url=replay.url("/api/query")
+        )
+        assert len(list(arxiv_api.fetch(polite, request))) == 3
+        assert clock.sleeps == pytest.approx([0.2, 0.2])
+        # The default delay is only for hosts without their own: arXiv's API keeps 3 s.
+        assert polite.delay_for("export.arxiv.org") == 3.0
+        assert polite.delay_for("127.0.0.1") == 0.3
+
+
+def test_429_with_retry_after_then_success(
+    replay: Replay, timed: Fetcher, clock: FakeClock
+) -> None:
     answers = iter(
         [
             (429, {"Retry-After": "1"}, b"slow down"),
             ok(data("hf_daily/daily_papers_2026-07-27.json")),
         ]
     )
-    replay.routes["/api/daily_papers"] = lambda q: next(answers)
+    asked_at: list[float] = []
+
+    def daily(q: dict[str, str]) -> Response:
+        asked_at.append(clock.now)
+        return next(answers)
+
+    replay.routes["/api/daily_papers"] = daily
     request = FetchRequest(day=dt.date(2026, 7, 27), base_url=replay.url("/api/daily_papers"))
-    (page,) = hf_daily.fetch(fetcher, request)
+    (page,) = hf_daily.fetch(timed, request)
     assert page.items is not None and len(page.items) == 30
     assert all(i.observed_on == "2026-07-27" for i in page.items)
-    first, second = replay.requests
-    assert second.at - first.at >= 0.95  # waited the Retry-After, not the 0.05 s backoff
+    first, _ = replay.requests
+    assert clock.sleeps == [1.0]  # waited the Retry-After, not the 0.05 s backoff
+    assert asked_at == [0.0, 1.0]
     assert first.query == {"date": "2026-07-27", "limit": "100"}
 
 
-def test_503_then_success_and_persistent_failure(replay: Replay, fetcher: Fetcher) -> None:
+def test_a_retry_after_too_long_is_reported_not_waited(
+    replay: Replay, timed: Fetcher, clock: FakeClock
+) -> None:
+    replay.routes["/rss/cs.AI"] = lambda q: (503, {"Retry-After": "3600"}, b"maintenance")
+    with pytest.raises(FetchError, match="server asks to retry after 3600 s; try again later"):
+        timed.get(replay.url("/rss/cs.AI"))
+    assert clock.sleeps == [] and len(replay.requests) == 1
+
+
+def test_503_then_success_and_persistent_failure(
+    replay: Replay, timed: Fetcher, clock: FakeClock
+) -> None:
     answers = iter([(503, {}, b"busy"), (503, {}, b"busy"), ok(data("arxiv_rss/arxiv_cs_ai.xml"))])
     replay.routes["/rss/cs.AI"] = lambda q: next(answers)
     (page,) = arxiv_rss.fetch(
-        fetcher, FetchRequest(categories=("cs.AI",), base_url=replay.url("/rss"))
+        timed, FetchRequest(categories=("cs.AI",), base_url=replay.url("/rss"))
     )
     assert len(list(arxiv_rss.parse(page.data, page.origin))) == 3
+    assert clock.sleeps == [0.05, 0.1]  # the backoff doubles from 0.05 s
     replay.routes["/rss/cs.CL"] = lambda q: (503, {}, b"down")
+    clock.sleeps.clear()
     with pytest.raises(FetchError, match=r"HTTP 503 \(gave up after 4 attempts\)"):
         list(
-            arxiv_rss.fetch(
-                fetcher, FetchRequest(categories=("cs.CL",), base_url=replay.url("/rss"))
-            )
+            arxiv_rss.fetch(timed, FetchRequest(categories=("cs.CL",), base_url=replay.url("/rss")))
         )
+    assert clock.sleeps == [0.05, 0.1, 0.2]  # no sleep after the last attempt
     replay.routes["/rss/cs.LG"] = lambda q: (404, {}, b"no such category")
     before = len(replay.requests)
+    clock.sleeps.clear()
     with pytest.raises(FetchError, match="HTTP 404"):
         list(
-            arxiv_rss.fetch(
-                fetcher, FetchRequest(categories=("cs.LG",), base_url=replay.url("/rss"))
-            )
+            arxiv_rss.fetch(timed, FetchRequest(categories=("cs.LG",), base_url=replay.url("/rss")))
         )
     assert len(replay.requests) == before + 1  # a 404 is not retried
+    assert clock.sleeps == []
 
 
 def test_oversized_body_is_refused(replay: Replay) -> None:
@@ -112,19 +198,28 @@ def test_oversized_body_is_refused(replay: Replay) -> None:
         small.get(replay.url("/rss/cs.AI"))
 
 
-def test_timeout_is_retried_then_reported(replay: Replay) -> None:
-    import time
+def test_timeout_is_retried_then_reported(replay: Replay, clock: FakeClock) -> None:
+    """A real socket timeout (the server holds the answer until the test ends)."""
+    released = threading.Event()
 
-    def slow(q: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        time.sleep(0.6)
+    def stuck(q: dict[str, str]) -> Response:
+        released.wait(5)
         return ok(b"<rss/>")
 
-    replay.routes["/slow"] = slow
-    with (
-        Fetcher(FetchPolicy(default_delay=0, timeout=0.2, retries=1, backoff=0.01)) as f,
-        pytest.raises(FetchError, match="timed out"),
-    ):
-        f.get(replay.url("/slow"))
+    replay.routes["/slow"] = stuck
+    policy = FetchPolicy(default_delay=0, timeout=0.1, retries=1, backoff=0.01)
+    try:
+        with (
+            Fetcher(policy, sleep=clock.sleep, clock=clock.monotonic) as f,
+            pytest.raises(
+                FetchError,
+                match=r"timed out after 0.1 s \(ReadTimeout\) \(gave up after 2 attempts\)",
+            ),
+        ):
+            f.get(replay.url("/slow"))
+    finally:
+        released.set()
+    assert clock.sleeps == [0.01] and len(replay.requests) == 2
 
 
 def test_oai_harvest_follows_tokens_restarts_on_bad_token_and_moves_cursor(

@@ -336,13 +336,26 @@ def _bar() -> Progress:
 
 @app.command("eval")
 def eval_(
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            envvar="RADAR_EVAL_DATA",
+            help="Labelled-data folder: corpus/ and relevance/ (e.g. ../shared/data).",
+        ),
+    ] = None,
     corpus: Annotated[
-        Path, typer.Option("--corpus", envvar="RADAR_EVAL_CORPUS", help="Corpus JSON lines.")
-    ] = Path("../shared/data/corpus/arxiv_listings_2025-03-18_to_2026-07-01.jsonl.gz"),
+        Path | None,
+        typer.Option(
+            "--corpus", envvar="RADAR_EVAL_CORPUS", help="Corpus JSON lines (not DATA's)."
+        ),
+    ] = None,
     relevance: Annotated[
-        Path,
-        typer.Option("--relevance", envvar="RADAR_EVAL_RELEVANCE", help="Relevance labels dir."),
-    ] = Path("../shared/data/relevance"),
+        Path | None,
+        typer.Option(
+            "--relevance", envvar="RADAR_EVAL_RELEVANCE", help="Relevance labels dir (not DATA's)."
+        ),
+    ] = None,
     days: Annotated[int | None, typer.Option("--days", help="Use this many judged days.")] = None,
     topics: Annotated[int | None, typer.Option("--topics", help="Liked-paper topics.")] = None,
     topic_set: Annotated[
@@ -354,11 +367,13 @@ def eval_(
 ) -> None:
     """Measure ranking quality offline on real relevance labels (see README: Evaluation)."""
     from paperradar.eval import evaluate
+    from paperradar.eval.corpus import locate
     from paperradar.eval.rankers import RadarRanker
 
     tasks = {"both": ("stated", "liked"), "stated": ("stated",), "liked": ("liked",)}.get(task)
     if tasks is None:
         raise UsageError(f"--task {task!r}: use stated, liked or both")
+    corpus, relevance = locate(data, corpus, relevance, labels="stated" in tasks)
     with _bar() as bar:
         current: dict[str, TaskID] = {}
 

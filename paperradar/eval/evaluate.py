@@ -1,14 +1,11 @@
 """``radar eval``: offline measurement of ranking quality on real labels.
 
-Two tasks, both on the shared arXiv corpus (gzip JSON lines with ``listing_date``):
+Two tasks on the arXiv corpus and labels that ``eval.corpus`` loads from paths the caller names:
 
-- *stated interests*: days judged by a real gpt_paper_assistant deployment
-  (``output_json_history.jsonl.gz`` with RELEVANCE 1 to 10, and ``paper_topics_by_sha.json`` with
-  the reader's interests that day). A labelled day maps to the corpus listing day that holds most of
-  its papers, looked for from three days before the commit date to one day after (deployments
-  commit on the listing day or the morning after); days whose papers are not in the corpus are
-  skipped. Unlabelled papers of the listing count as relevance 0. Reported: nDCG@20 graded by
-  relevance, precision@10 and ROC-AUC with RELEVANCE >= 7 as relevant.
+- *stated interests*: days judged by a real gpt_paper_assistant deployment (RELEVANCE 1 to 10,
+  with the reader's interests that day as topics). Unlabelled papers of the listing count as
+  relevance 0. Reported: nDCG@20 graded by relevance, precision@10 and ROC-AUC with
+  RELEVANCE >= 7 as relevant.
 - *a few liked papers*: the papers whose title names a method form a topic; its first five by
   listing date are the reader's liked seeds, and the ranker orders every paper listed after them.
   The method's name is removed from every title and abstract first, so only the content can find
@@ -18,15 +15,11 @@ Two tasks, both on the shared arXiv corpus (gzip JSON lines with ``listing_date`
   "dev" for tuning and "test" for reporting.
 
 Rankers plug in through ``EvalRanker``; the product's ranker is ``RadarRanker`` and the baselines
-in ``bench/baselines.py`` implement the same protocol.
+in ``bench/baselines.py`` implement the same protocol. Nothing here runs in a daily command.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import gzip
-import json
-import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -37,6 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from paperradar.errors import UsageError
+from paperradar.eval.corpus import LabelledDay, load_corpus, load_labelled_days
 from paperradar.eval.metrics import (
     average_precision,
     ndcg,
@@ -45,134 +39,11 @@ from paperradar.eval.metrics import (
     recall_at,
     roc_auc,
 )
-from paperradar.eval.topics import SEEDS, TopicSet, choose_topics, hide
+from paperradar.eval.topics import SEEDS, TopicSet, check_topic_set, choose_topics, hide
 from paperradar.models import Paper
 
 Array = np.ndarray[Any, Any]
 Progress = Callable[[str, int, int], None]
-
-
-# -- data -------------------------------------------------------------------------------------
-
-
-def load_corpus(path: Path) -> list[Paper]:
-    """The corpus as Papers (``pk`` = line number, ``announced`` = listing date)."""
-    if not path.exists():
-        raise UsageError(f"corpus not found: {path} (pass --corpus FILE)")
-    papers = []
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        for number, line in enumerate(lines):
-            r = json.loads(line)
-            categories = tuple(r.get("categories") or ())
-            papers.append(
-                Paper(
-                    pk=number,
-                    arxiv_id=r["id"],
-                    version=None,
-                    doi=None,
-                    title=" ".join(r["title"].split()),
-                    abstract=" ".join((r.get("summary") or "").split()),
-                    authors=tuple(r.get("authors") or ()),
-                    categories=categories,
-                    primary_category=categories[0] if categories else None,
-                    announced=r["listing_date"],
-                    published=None,
-                    updated=None,
-                    abs_url=None,
-                    pdf_url=None,
-                    code_url=None,
-                    project_url=None,
-                )
-            )
-    return papers
-
-
-@dataclass(frozen=True)
-class LabelledDay:
-    reader: str
-    day: str  # corpus listing date
-    topics: tuple[str, ...]
-    relevance: dict[str, int] = field(hash=False)
-
-
-def split_interests(text: str) -> list[str]:
-    """A gpt_paper_assistant interests prompt as separate topic texts.
-
-    Numbered items and headed sections become topics; "Not relevant" paragraphs are dropped
-    (their words describe what the reader does not want).
-    """
-    topics: list[str] = []
-    heading = ""
-    for block in re.split(r"\n\s*\n|\n(?=\s*\d+\.\s)", text):
-        block = " ".join(block.split())
-        if not block:
-            continue
-        if re.match(r"(?i)not relevant\b", block):
-            continue
-        if re.match(r"(?i)relevant\s*:", block):
-            topics.append(f"{heading}. {block.split(':', 1)[1].strip()}".strip(". "))
-            heading = ""
-            continue
-        if heading:
-            topics.append(heading)
-        if len(block) < 120 and not re.match(r"\d+\.", block):
-            heading = block  # a section title; its "Relevant:" paragraph follows
-        else:
-            topics.append(re.sub(r"^\d+\.\s*", "", block))
-            heading = ""
-    if heading:
-        topics.append(heading)
-    return topics
-
-
-def load_labelled_days(relevance_dir: Path, corpus: Sequence[Paper]) -> list[LabelledDay]:
-    """Every judged day of every deployment under ``relevance_dir`` mapped onto the corpus."""
-    by_day: dict[str, set[str]] = defaultdict(set)
-    for paper in corpus:
-        if paper.announced and paper.arxiv_id:
-            by_day[paper.announced].add(paper.arxiv_id)
-    days: list[LabelledDay] = []
-    for folder in sorted(relevance_dir.glob("gpt_paper_assistant_*")):
-        history = folder / "output_json_history.jsonl.gz"
-        topics_file = folder / "paper_topics_by_sha.json"
-        if not history.exists() or not topics_file.exists():
-            continue
-        topics = json.loads(topics_file.read_text())
-        with gzip.open(history, "rt", encoding="utf-8") as lines:
-            for line in lines:
-                record = json.loads(line)
-                labels = {k: int(v.get("RELEVANCE") or 0) for k, v in record["data"].items()}
-                day = _listing_day(record["commit_date"][:10], set(labels), by_day)
-                text = topics.get(record.get("paper_topics_sha", ""))
-                if day is None or not text:
-                    continue
-                listed = by_day[day]
-                days.append(
-                    LabelledDay(
-                        reader=folder.name.removeprefix("gpt_paper_assistant_"),
-                        day=day,
-                        topics=tuple(split_interests(text)),
-                        relevance={k: v for k, v in labels.items() if k in listed},
-                    )
-                )
-    # A deployment sometimes commits the same listing twice; keep its first judgement.
-    unique: dict[tuple[str, str], LabelledDay] = {}
-    for labelled in days:
-        unique.setdefault((labelled.reader, labelled.day), labelled)
-    return sorted(unique.values(), key=lambda d: (d.reader, d.day))
-
-
-def _listing_day(commit: str, ids: set[str], by_day: dict[str, set[str]]) -> str | None:
-    if not ids:
-        return None
-    base = dt.date.fromisoformat(commit)
-    best, overlap = None, 0
-    for offset in (0, -1, 1, -2, -3):
-        day = (base + dt.timedelta(days=offset)).isoformat()
-        found = len(ids & by_day.get(day, set()))
-        if found > overlap:
-            best, overlap = day, found
-    return best if overlap * 2 >= len(ids) else None
 
 
 # -- rankers ----------------------------------------------------------------------------------
@@ -361,7 +232,7 @@ def _index_by_day(corpus: Sequence[Paper]) -> dict[str, Array]:
 def run(
     rankers: Sequence[EvalRanker],
     corpus_path: Path,
-    relevance_dir: Path,
+    relevance_dir: Path | None,
     *,
     tasks: Sequence[str] = ("stated", "liked"),
     max_days: int | None = None,
@@ -369,9 +240,15 @@ def run(
     topics: str = "named",
     progress: Progress | None = None,
 ) -> list[Result]:
-    """Both tasks for every ranker on the same data; results in ranker order."""
+    """Both tasks for every ranker on the same data; results in ranker order. The stated
+    interests task needs ``relevance_dir``; the liked papers task only the corpus."""
+    check_topic_set(topics)  # before the corpus is loaded, not a minute after
+    if "stated" in tasks and relevance_dir is None:
+        raise UsageError("the stated-interests task needs a relevance labels folder")
     corpus = load_corpus(corpus_path)
-    days = load_labelled_days(relevance_dir, corpus) if "stated" in tasks else []
+    days = []
+    if "stated" in tasks and relevance_dir is not None:
+        days = load_labelled_days(relevance_dir, corpus)
     if "stated" in tasks and not days:
         raise UsageError(f"no labelled days under {relevance_dir} match the corpus")
     if max_days is not None and len(days) > max_days:

@@ -139,11 +139,15 @@ def split_of(name: str) -> str:
     return "dev" if zlib.crc32(name.encode()) % 2 == 0 else "test"
 
 
+def check_topic_set(which: str) -> None:
+    if which not in TOPIC_SPLITS:
+        raise UsageError(f"topics {which!r}: use one of {', '.join(TOPIC_SPLITS)}")
+
+
 def choose_topics(corpus: Sequence[Paper], which: str = "named") -> list[TopicSet]:
     """The liked-paper topic sets: "named" (``LIKED_TOPICS``), "generated", or its "dev" or
     "test" half."""
-    if which not in TOPIC_SPLITS:
-        raise UsageError(f"topics {which!r}: use one of {', '.join(TOPIC_SPLITS)}")
+    check_topic_set(which)
     if which == "named":
         return topic_sets(corpus)
     # Built from the titles the rule already found: scanning the corpus again with each of the
