@@ -65,3 +65,7 @@ class LLMError(RadarError):
 
 class DeliveryError(RadarError):
     """A channel could not deliver."""
+
+
+class RankingError(RadarError):
+    """Ranking a day failed and no earlier ranking of it can stand in; the log has the cause."""

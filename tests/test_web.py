@@ -404,4 +404,12 @@ def test_a_failed_ranking_shows_the_stored_one_or_the_error(
     with TestClient(create_app(home), base_url=LOCAL, raise_server_exceptions=False) as c:
         # A new server has no cards in memory but the store's last ranking still shows.
         assert "This ranking is out of date" in c.get("/", params={"day": DAY}).text
-        assert c.get("/api/today", params={"day": "2026-03-26"}).status_code == 500
+        answer = c.get("/api/today", params={"day": "2026-03-26"})
+        assert answer.status_code == 500
+        assert (
+            "ranking 2026-03-26 failed (RuntimeError: the embedding worker died)"
+            in (answer.json()["detail"])
+        )
+        page = c.get("/", params={"day": "2026-03-26"}, headers={"Accept": "text/html"})
+        assert page.status_code == 500 and "the embedding worker died" in page.text
+        assert "<html" in page.text.lower()

@@ -67,8 +67,18 @@ def brief(
             featured=featured,
             noted=noted,
         )
+    _report_llm(briefing.stats.get("llm"))
     text = render(briefing, fmt)
-    usage = briefing.stats.get("llm")
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    err.print(f"Wrote the {briefing.day} briefing ({fmt}) to {output}")
+
+
+def _report_llm(usage: dict[str, int] | None) -> None:
+    """What the model cost and what it was refused, on stderr so the briefing stays clean."""
     if usage:
         err.print(
             f"[dim]LLM: {usage['calls']} calls, {usage['cached']} cached, "
@@ -76,9 +86,3 @@ def brief(
             f"(budget {usage['budget']}); {usage['sentences_replaced']} sentences kept offline "
             f"for failing a check; {usage['failed']} failed calls.[/]"
         )
-    if output is None:
-        sys.stdout.write(text)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
-    err.print(f"Wrote the {briefing.day} briefing ({fmt}) to {output}")

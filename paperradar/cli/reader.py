@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -38,8 +38,8 @@ from paperradar.errors import NotFoundError, UsageError
 from paperradar.store import Store
 from paperradar.store.reader import paper_ref
 
-if TYPE_CHECKING:  # the ranker pulls numpy and scipy; import it only when ranking
-    pass
+if TYPE_CHECKING:  # the evaluation pulls numpy and scipy; import it only when evaluating
+    from paperradar.eval.evaluate import Result
 
 Kind = Annotated[
     str,
@@ -368,12 +368,31 @@ def eval_(
     """Measure ranking quality offline on real relevance labels (see README: Evaluation)."""
     from paperradar.eval import evaluate
     from paperradar.eval.corpus import locate
-    from paperradar.eval.rankers import RadarRanker
 
     tasks = {"both": ("stated", "liked"), "stated": ("stated",), "liked": ("liked",)}.get(task)
     if tasks is None:
         raise UsageError(f"--task {task!r}: use stated, liked or both")
     corpus, relevance = locate(data, corpus, relevance, labels="stated" in tasks)
+    results = _evaluate(
+        embedding,
+        corpus,
+        relevance,
+        tasks=tasks,
+        max_days=days,
+        max_topics=topics,
+        topics=topic_set,
+    )
+    if as_json:
+        emit_json([r.to_json() for r in results])
+    else:
+        out.print(evaluate.table(results), highlight=False)
+
+
+def _evaluate(embedding: str, corpus: Path, relevance: Path | None, **options: Any) -> list[Result]:
+    """The evaluation of the default ranker, with a progress bar per task."""
+    from paperradar.eval import evaluate
+    from paperradar.eval.rankers import RadarRanker
+
     with _bar() as bar:
         current: dict[str, TaskID] = {}
 
@@ -382,17 +401,6 @@ def eval_(
                 current[label] = bar.add_task(label, total=total)
             bar.update(current[label], completed=done, total=total)
 
-        results = evaluate.run(
-            [RadarRanker(embedding)],
-            corpus,
-            relevance,
-            tasks=tasks,
-            max_days=days,
-            max_topics=topics,
-            topics=topic_set,
-            progress=progress,
+        return evaluate.run(
+            [RadarRanker(embedding)], corpus, relevance, progress=progress, **options
         )
-    if as_json:
-        emit_json([r.to_json() for r in results])
-    else:
-        out.print(evaluate.table(results), highlight=False)

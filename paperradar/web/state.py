@@ -26,7 +26,7 @@ import numpy as np
 
 from paperradar.brief.tags import tag_of
 from paperradar.enrich import embed
-from paperradar.errors import NotFoundError, RadarError
+from paperradar.errors import NotFoundError, RadarError, RankingError
 from paperradar.ids import fold
 from paperradar.models import Buzz, Paper
 from paperradar.profile import AuthorName, Profile
@@ -266,7 +266,7 @@ class Radar:
         """The day's ranking as cards: the cards already built while the digest holds, else the
         rank stage's ranking (stored, or ranked now and stored). When ranking fails, the last
         ranking the page or the store has is shown marked stale, with the reason, and the
-        failure is logged; with no earlier ranking the error goes to the caller."""
+        failure is logged; with no earlier ranking a ``RankingError`` says so, as a page."""
         store = store or self.store()
         want = stage.digest(store, day, embedding=self.embedding)
         with self._guard:
@@ -281,7 +281,9 @@ class Radar:
             log.error("ranking %s failed; the page shows the last ranking", day, exc_info=True)
             older = found or self._last(store, day)
             if older is None:
-                raise
+                raise RankingError(
+                    f"ranking {day} failed ({_why(exc)}); the server log has the details"
+                ) from exc
             return replace(older, stale=_why(exc))
         ranking = day_ranking(result, want)
         with self._guard:
