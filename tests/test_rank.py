@@ -7,7 +7,7 @@ import re
 from paperradar.enrich.embed import embed_papers
 from paperradar.models import Item
 from paperradar.rank import Weights, rank_day
-from paperradar.rank.score import Ranked
+from paperradar.rank.records import Ranked
 from paperradar.store import Store
 
 DAY = "2026-03-27"

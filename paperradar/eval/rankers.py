@@ -13,7 +13,8 @@ from paperradar.eval.evaluate import replace_rows
 from paperradar.models import Paper
 from paperradar.profile import Profile
 from paperradar.rank.features import counts, featurize, text_of
-from paperradar.rank.score import Training, Weights, score
+from paperradar.rank.records import Training, Weights
+from paperradar.rank.score import score
 
 Rows = tuple[Any, np.ndarray[Any, Any]]  # (raw count rows, embeddings)
 

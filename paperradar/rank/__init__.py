@@ -22,7 +22,8 @@ from paperradar.errors import NotFoundError
 from paperradar.models import Paper
 from paperradar.profile import Profile, load
 from paperradar.rank.features import Features, counts, featurize, text_of
-from paperradar.rank.score import Ranked, Training, Weights, score
+from paperradar.rank.records import Ranked, Training, Weights
+from paperradar.rank.score import score
 from paperradar.store import Store
 
 __all__ = ["RankResult", "Ranked", "Weights", "explain", "latest_day", "rank_day"]

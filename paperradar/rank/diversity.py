@@ -4,14 +4,12 @@ papers on one narrow point do not crowd the first screen.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from paperradar.rank.features import Features, cosine
-
-if TYPE_CHECKING:
-    from paperradar.rank.score import Weights
+from paperradar.rank.records import Weights
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
 NEAR_COPY = 0.8  # tf-idf cosine above which two papers count as near-copies

@@ -8,7 +8,7 @@ changes a score.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -16,9 +16,7 @@ from paperradar.models import Buzz, Paper
 from paperradar.profile import Profile
 from paperradar.rank import signals
 from paperradar.rank.features import standardise
-
-if TYPE_CHECKING:
-    from paperradar.rank.score import Training
+from paperradar.rank.records import Training
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
 

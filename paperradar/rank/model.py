@@ -10,15 +10,13 @@ surest picks do the same.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from paperradar.rank.features import Features, Matrix, standardise
 from paperradar.rank.linear import fit_logistic
-
-if TYPE_CHECKING:
-    from paperradar.rank.score import Training, Weights
+from paperradar.rank.records import Training, Weights
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
 Index = np.ndarray[Any, np.dtype[np.int64]]

@@ -22,7 +22,7 @@ import time
 from paperradar.enrich import embed
 from paperradar.profile import load
 from paperradar.rank import RankResult, latest_day, rank_day
-from paperradar.rank.score import Ranked, Weights
+from paperradar.rank.records import Ranked, Weights
 from paperradar.store import Store
 from paperradar.store.rankings import RankedRow, StoredRanking
 

@@ -1,0 +1,74 @@
+"""The records the scorer takes and gives: the weights of its parts, what it learns from
+(``Training``), and each ranked candidate (``Ranked``). Kept apart from ``score.py`` so the
+scorer's helpers (model, explain, diversity) and its callers share them without importing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from paperradar.models import Buzz, Paper
+from paperradar.rank.features import Features, Idf
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each part counts; 0 switches a part off."""
+
+    model: float = 1.0
+    topic: float = 0.6
+    author: float = 2.5
+    people: float = 1.0  # a person the reader follows posted about it
+    coauthor: float = 1.0  # shares authors with papers the reader liked
+    category: float = 0.3
+    dislike: float = 0.6
+    popularity: float = 0.25
+    recency: float = 0.1
+    diversity: float = 0.5
+    embedding: float = 0.2  # how much the embedding counts beside tf-idf (see README: eval)
+    pseudo: int = 8  # pseudo-relevant papers taken from the day when only topics are known
+    refine: int = 10  # the same from a first pass when the reader has liked papers, no topics
+    negatives: int = 1500  # background papers sampled as the reader's "not picked"
+    c: float = 1.0  # inverse regularisation of the per-reader classifier
+    balance_topics: float = 0.5  # 1: topic similarity standardised per topic; 0: overall
+    max_df: float = 0.1  # terms in more of the papers than this share carry no weight
+    min_df: int = 2  # terms in fewer papers than this carry no weight
+
+    def with_changes(self, **changes: Any) -> Weights:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One candidate with its score, the parts it is made of and the reasons in words."""
+
+    paper: Paper
+    score: float
+    reasons: tuple[str, ...]
+    parts: dict[str, float] = field(default_factory=dict, hash=False)
+    buzz: Buzz | None = field(default=None, hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.paper.id,
+            "title": self.paper.title,
+            "score": round(self.score, 4),
+            "reasons": list(self.reasons),
+            "parts": {k: round(v, 4) for k, v in self.parts.items()},
+            "buzz": self.buzz.to_json() if self.buzz else None,
+        }
+
+
+@dataclass(frozen=True)
+class Training:
+    """Everything the scorer learns from, already featurised under the same idf."""
+
+    liked: Features
+    followed: Features
+    disliked: Features
+    background: Features
+    idf: Idf
+    topic_emb: np.ndarray[Any, np.dtype[np.float32]] | None = None
