@@ -16,10 +16,10 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from paperradar.demo import SAMPLE_TOPICS, sample_paths
 from paperradar.http import Fetcher, FetchPolicy
 from paperradar.ingest import import_file
 from paperradar.models import Item
+from paperradar.pipeline.demo import SAMPLE_TOPICS, sample_paths
 from paperradar.rank.stage import ranked
 from paperradar.store import DB_NAME, Store
 

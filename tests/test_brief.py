@@ -11,9 +11,9 @@ import pytest
 from paperradar.brief import build, extract, render
 from paperradar.brief.extractive import compose
 from paperradar.brief.tags import TAGS, tag_of
-from paperradar.demo import SAMPLE_TOPICS
 from paperradar.eval.evaluate import load_corpus
 from paperradar.models import Item, Paper
+from paperradar.pipeline.demo import SAMPLE_TOPICS
 from paperradar.store import DB_NAME, Store
 from test_cli import radar
 

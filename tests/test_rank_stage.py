@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from paperradar import brief
-from paperradar.demo import SAMPLE_TOPICS
 from paperradar.models import Item
+from paperradar.pipeline.demo import SAMPLE_TOPICS
 from paperradar.rank import RankResult, Weights, rank_day, stage
 from paperradar.store import Store
 

@@ -314,8 +314,8 @@ def test_failed_bulk_import_writes_nothing(tmp_path: Path, store: Store, worker:
 
 
 def test_a_worker_process_imports_exactly_what_reading_in_place_does(tmp_path: Path) -> None:
-    from paperradar.demo import sample_paths
     from paperradar.ingest import import_file
+    from paperradar.pipeline.demo import sample_paths
 
     dumps = []
     for worker in (False, True):
@@ -329,8 +329,8 @@ def test_a_worker_process_imports_exactly_what_reading_in_place_does(tmp_path: P
 
 
 def test_a_truncated_gzip_fails_cleanly_in_the_worker(tmp_path: Path, store: Store) -> None:
-    from paperradar.demo import sample_paths
     from paperradar.ingest import import_file
+    from paperradar.pipeline.demo import sample_paths
 
     whole = next(p for p in sample_paths() if p.name.endswith(".gz")).read_bytes()
     cut = tmp_path / "cut.jsonl.gz"

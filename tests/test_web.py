@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import DAY, HOSTILE
-from paperradar.demo import SAMPLE_TOPICS
+from paperradar.pipeline.demo import SAMPLE_TOPICS
 from paperradar.store import DB_NAME
 from paperradar.web import create_app
 from test_cli import radar

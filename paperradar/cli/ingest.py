@@ -1,7 +1,7 @@
 """``radar ingest``: fetch one source (or read a saved response) into the store, embed, link.
 
 Every source takes the same command: the flags become that source's options (a flag the source
-does not take is refused by name), and ``paperradar.ingest.ingest_source`` does the rest, the way
+does not take is refused by name), and ``pipeline.source.ingest_source`` does the rest, the way
 ``radar run`` does for each configured source: the request from options, profile and
 environment (API keys included), the fetch stored page by page, then the enrich step. What to
 read defaults to the profile: followed people for Bluesky and Mastodon, followed feeds for RSS,
@@ -31,7 +31,7 @@ from paperradar.errors import UsageError
 from paperradar.sources import get, names
 
 if TYPE_CHECKING:
-    from paperradar.ingest import Ingested
+    from paperradar.pipeline.source import Ingested
 
 # An option's key in a source's options model → the flag that sets it, for error messages.
 FLAGS = {
@@ -114,7 +114,8 @@ def ingest(
     home: Home = None,
 ) -> None:
     """Fetch one source (or parse a saved response with --from) into the store."""
-    from paperradar.ingest import environment, ingest_source, options_from_flags
+    from paperradar.ingest import environment, options_from_flags
+    from paperradar.pipeline.source import ingest_source
 
     get(source)  # fail fast on an unknown source name
     if from_file is not None and not from_file.is_file():

@@ -186,7 +186,7 @@ def demo(
 ) -> None:
     """Ingest the bundled real sample into a fresh home and rank its latest day for a sample
     reader."""
-    from paperradar.demo import run_demo
+    from paperradar.pipeline.demo import run_demo
 
     target = resolve_home(home) if home else resolve_home(None) / "demo"
     result = run_demo(target, progress=not as_json)

@@ -77,7 +77,7 @@ def _run_once(day: dt.date, force: bool, as_json: bool, home: Path | None) -> in
     from paperradar import config as configuration
     from paperradar.deliver import deliver_all
     from paperradar.http import Fetcher
-    from paperradar.pipeline import SourceReport, run_day
+    from paperradar.pipeline.daily import SourceReport, run_day
 
     root = resolve_home(home)
     config = configuration.load(root)

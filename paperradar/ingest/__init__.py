@@ -2,8 +2,9 @@
 
 ``requests`` builds what a fetch asks for (options, the reader's profile, the environment) the
 same way for ``radar ingest`` and ``radar run``; ``pages`` fetches or reads pages, parses them
-and stores each in one transaction, recording the run; ``source`` runs one source end to end for
-the CLI, enrich step included; ``bulk`` parses big JSON-lines files in a worker process.
+and stores each in one transaction, recording the run; ``bulk`` parses big JSON-lines files in a
+worker process. What follows an ingest (embedding, linking) is the enrich stage's, and
+``paperradar.pipeline`` runs the two in order.
 """
 
 from paperradar.ingest.pages import (
@@ -16,12 +17,10 @@ from paperradar.ingest.pages import (
     ingest_pages,
 )
 from paperradar.ingest.requests import environment, following, options_from_flags, request_for
-from paperradar.ingest.source import Ingested, ingest_source
 
 __all__ = [
     "MAX_FILE_BYTES",
     "IngestResult",
-    "Ingested",
     "collect",
     "environment",
     "following",
@@ -29,7 +28,6 @@ __all__ = [
     "ingest_fetch",
     "ingest_file",
     "ingest_pages",
-    "ingest_source",
     "options_from_flags",
     "request_for",
 ]

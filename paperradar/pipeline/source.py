@@ -1,4 +1,4 @@
-"""One source end to end, as ``radar ingest`` runs it: options to request, fetch (or read a saved
+"""``radar ingest``: one source end to end: options to request, fetch (or read a saved
 response), store page by page, then the enrich step (embed, link)."""
 
 from __future__ import annotations
