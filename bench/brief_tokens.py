@@ -35,8 +35,8 @@ from benchdata import RELEVANCE
 from rank_speed import build as build_store
 
 from paperradar.brief import build
+from paperradar.brief.chat import LLMConfig
 from paperradar.brief.extractive import compose
-from paperradar.brief.llm import LLMConfig
 from paperradar.rank import rank_day
 from paperradar.store import Store
 

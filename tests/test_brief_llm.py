@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from paperradar.brief import Briefing, build, render
+from paperradar.brief.chat import LLMConfig
 from paperradar.brief.extract import numbers
-from paperradar.brief.llm import LLMConfig
 from paperradar.eval.evaluate import load_corpus
 from paperradar.models import Item
 from paperradar.profile import load

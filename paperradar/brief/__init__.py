@@ -25,7 +25,7 @@ from paperradar.rank.stage import ranked
 from paperradar.store import Store
 
 if TYPE_CHECKING:
-    from paperradar.brief.llm import LLMConfig
+    from paperradar.brief.chat import LLMConfig
 
 __all__ = ["FORMATS", "LANGS", "Briefing", "build", "render"]
 LANGS = ("en", "zh")

@@ -50,7 +50,7 @@ def brief(
     """Write the daily briefing: overview, featured papers with takeaways, also worth noting,
     today's observation and run health."""
     from paperradar.brief import FORMATS, build, render
-    from paperradar.brief.llm import LLMConfig
+    from paperradar.brief.chat import LLMConfig
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")

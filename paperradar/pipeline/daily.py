@@ -146,7 +146,7 @@ def run_day(
     report.warnings = enrich_new(store, changed).warnings
     llm = None
     if config.llm:
-        from paperradar.brief.llm import LLMConfig
+        from paperradar.brief.chat import LLMConfig
 
         llm = LLMConfig.from_env(None, None, None)
     try:
