@@ -4,6 +4,7 @@ written and served; then the same day again, which fetches nothing it already ha
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import json
@@ -485,3 +486,71 @@ def test_a_paging_source_failing_midway_is_partial_and_fetched_again(
         result = ingest_fetch(store, "crossref", fetcher, request)
         assert result.items == 100 and result.errors and "stopped after 1 pages" in result.errors[0]
         assert store.runs()[0].status == "partial"
+
+
+READER_PARENT = """
+import multiprocessing, sys, time
+from pathlib import Path
+from paperradar.ingest.bulk import prepared_batches
+
+batches = prepared_batches(Path(sys.argv[1]), worker=True)
+next(batches)  # the reader is running and will soon block on the full queue
+(reader,) = multiprocessing.active_children()
+print(reader.pid, flush=True)
+time.sleep(60)  # killed long before this ends
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")  # a zombie has already died
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
+def test_the_import_reader_dies_with_its_parent(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    lines = (
+        json.dumps(
+            {
+                "listing_date": "2026-04-27",
+                "id": f"2604.{i:05d}",
+                "title": f"Paper {i} on routing",
+                "summary": "An abstract long enough to be worth parsing. " * 4,
+                "authors": ["Ada Lovelace", "Alan Turing"],
+                "categories": ["cs.LG"],
+            }
+        )
+        for i in range(40_000)  # more than the queue holds, so the reader blocks
+    )
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    parent = subprocess.Popen(
+        [sys.executable, "-c", READER_PARENT, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert parent.stdout is not None
+        reader = int(parent.stdout.readline())
+        assert _alive(reader)
+        time.sleep(1)  # let the reader fill the queue and block
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(5)
+        deadline = time.monotonic() + 5
+        while _alive(reader) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(reader), "the reader outlived the killed import"
+    finally:
+        parent.kill()
+        with contextlib.suppress(ProcessLookupError):
+            if "reader" in locals() and _alive(reader):
+                os.kill(reader, signal.SIGKILL)
