@@ -54,7 +54,7 @@ class FetchPolicy:
     backoff: float = 2.0  # seconds before the first retry, doubled each time
     max_retry_after: float = 300.0  # a longer Retry-After is reported, not waited out
     max_bytes: int = 25 * 1024 * 1024
-    deadline: float = 120.0  # seconds one exchange may take in all: redirects, headers, body
+    deadline: float = 60.0  # seconds one exchange may take in all: redirects, headers, body
     max_redirects: int = 5
     secret_names: frozenset[str] = SECRET_NAMES
     default_delay: float = 1.0
@@ -213,13 +213,18 @@ class Fetcher:
                 self._wait_turn(request.url.host)
             left = self._left(call.url, started)
             request.extensions["timeout"] = httpx.Timeout(min(self.policy.timeout, left)).as_dict()
-            response = self._client.send(request, stream=True)
             try:
-                following = response.next_request
-                if following is None:
-                    return self._read(response, call.url, started)
-            finally:
-                response.close()
+                response = self._client.send(request, stream=True)
+                try:
+                    following = response.next_request
+                    if following is None:
+                        return self._read(response, call.url, started)
+                finally:
+                    response.close()
+            except httpx.TimeoutException as exc:
+                if left < self.policy.timeout:  # the deadline, not the server, cut this read
+                    raise self._past_deadline(call.url) from exc
+                raise
             request = self._redirected(request, following)
         raise FetchError(
             f"{call.url}: more than {self.policy.max_redirects} redirects (a redirect loop?)",
@@ -240,10 +245,13 @@ class Fetcher:
     def _left(self, url: str, started: float) -> float:
         left = self.policy.deadline - (time.monotonic() - started)
         if left <= 0:
-            raise FetchError(
-                f"{url}: no complete answer within {self.policy.deadline:g} s; gave up", url=url
-            )
+            raise self._past_deadline(url)
         return left
+
+    def _past_deadline(self, url: str) -> FetchError:
+        return FetchError(
+            f"{url}: no complete answer within {self.policy.deadline:g} s; gave up", url=url
+        )
 
     def _read(
         self, response: httpx.Response, url: str, started: float

@@ -377,6 +377,20 @@ def test_a_dripping_server_is_cut_off_at_the_deadline() -> None:
             f.get(base + "/slow")
         assert time.monotonic() - started < 1.5  # not retried, and not the 4 s of the drip
 
+    def stall(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "40")
+        handler.end_headers()
+        handler.wfile.write(b"x")
+        handler.wfile.flush()
+        time.sleep(3)  # then nothing: the read that waits is cut at the deadline, not at 2 s
+
+    with raw_server(stall) as base, Fetcher(policy) as f:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"no complete answer within 0.5 s"):
+            f.get(base + "/stalled")
+        assert time.monotonic() - started < 1.5
+
 
 def test_a_host_name_that_does_not_resolve_fails_at_once(timed: Fetcher, clock: FakeClock) -> None:
     with pytest.raises(FetchError, match=r"cannot resolve the host name 'papers\.invalid'"):
