@@ -306,6 +306,15 @@ def test_a_redirect_loop_is_a_fetch_error_after_a_few_polite_hops(
     with pytest.raises(FetchError, match=r"more than 5 redirects"):
         timed.get(replay.url("/loop"))
     assert len(replay.requests) == 6  # the first request and five hops, not httpx's 21
+    # Each hop waits its host's turn like any other call (it used to be 21 requests in 0.3 s).
+    clock = FakeClock()
+    policy = FetchPolicy(default_delay=0.3, retries=0)
+    with (
+        Fetcher(policy, sleep=clock.sleep, clock=clock.monotonic) as polite,
+        pytest.raises(FetchError, match=r"more than 5 redirects"),
+    ):
+        polite.get(replay.url("/loop"))
+    assert clock.sleeps == pytest.approx([0.3] * 5)
 
 
 def test_a_bad_content_encoding_is_a_fetch_error(replay: Replay, timed: Fetcher) -> None:
