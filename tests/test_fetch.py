@@ -7,12 +7,16 @@ the real clock and measures the gaps at the server.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gzip
 import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -20,7 +24,7 @@ from conftest import Replay, Response, data
 from paperradar.errors import FetchError, SourceError, UsageError
 from paperradar.http import Fetcher, FetchPolicy, parse_retry_after
 from paperradar.ingest import ingest_fetch
-from paperradar.sources import FetchRequest, arxiv_api, arxiv_oai, arxiv_rss, hf_daily
+from paperradar.sources import FetchRequest, arxiv_api, arxiv_oai, arxiv_rss, hf_daily, openalex
 from paperradar.store import Store
 
 
@@ -270,3 +274,134 @@ def test_retry_after_forms() -> None:
     assert parse_retry_after(None) is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert arxiv_oai.FORMATS == ("arXiv", "arXivRaw")
+
+
+@contextlib.contextmanager
+def raw_server(answer: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[str]:
+    """A second loopback server (another port is another origin) whose ``answer`` writes the
+    whole response itself: a drip, a redirect elsewhere."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                answer(self)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_redirect_loop_is_a_fetch_error_after_a_few_polite_hops(
+    replay: Replay, timed: Fetcher
+) -> None:
+    replay.routes["/loop"] = lambda q: (302, {"Location": "/loop"}, b"")
+    with pytest.raises(FetchError, match=r"more than 5 redirects"):
+        timed.get(replay.url("/loop"))
+    assert len(replay.requests) == 6  # the first request and five hops, not httpx's 21
+    # Each hop waits its host's turn like any other call (it used to be 21 requests in 0.3 s).
+    clock = FakeClock()
+    policy = FetchPolicy(default_delay=0.3, retries=0)
+    with (
+        Fetcher(policy, sleep=clock.sleep, clock=clock.monotonic) as polite,
+        pytest.raises(FetchError, match=r"more than 5 redirects"),
+    ):
+        polite.get(replay.url("/loop"))
+    assert clock.sleeps == pytest.approx([0.3] * 5)
+
+
+def test_a_bad_content_encoding_is_a_fetch_error(replay: Replay, timed: Fetcher) -> None:
+    replay.routes["/bad"] = lambda q: (200, {"Content-Encoding": "gzip"}, b"not gzip at all")
+    with pytest.raises(FetchError, match="DecodingError"):
+        timed.get(replay.url("/bad"))
+    good = gzip.compress(b"[]")
+    replay.routes["/good"] = lambda q: (200, {"Content-Encoding": "gzip"}, good)
+    assert timed.get(replay.url("/good")) == b"[]"
+
+
+def test_api_keys_do_not_follow_a_redirect_to_another_origin(
+    replay: Replay, timed: Fetcher
+) -> None:
+    seen: list[tuple[str, dict[str, str], dict[str, str]]] = []
+
+    def elsewhere(handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        seen.append((parts.path, query, {k.lower(): v for k, v in handler.headers.items()}))
+        body = b'{"meta": {"next_cursor": null}, "results": []}'
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    with raw_server(elsewhere) as other:
+        # A path-preserving move, the usual kind: the query (and its key) goes along.
+        def moved(q: dict[str, str]) -> Response:
+            query = "&".join(f"{k}={v}" for k, v in q.items())
+            return 301, {"Location": f"{other}/works?{query}"}, b""
+
+        replay.routes["/works"] = moved
+        replay.routes["/same"] = lambda q: (302, {"Location": "/works-here"}, b"")
+        replay.routes["/works-here"] = lambda q: ok(b"{}")
+        request = FetchRequest(
+            filter="topics.id:T1", api_key="oa-secret", base_url=replay.url("/works")
+        )
+        (page,) = openalex.fetch(timed, request)
+        assert page.items == ()
+        timed.get(replay.url("/works"), {"page": 2}, headers={"x-api-key": "s2-secret"})
+        # The same origin keeps them: the key is the origin's own.
+        timed.get(replay.url("/same"), {"api_key": "k"}, headers={"x-api-key": "s2-secret"})
+    assert replay.requests[0].query["api_key"] == "oa-secret"
+    assert [path for path, _, _ in seen] == ["/works", "/works"]
+    for _, query, headers in seen:
+        assert "api_key" not in query and "x-api-key" not in headers
+        assert "oa-secret" not in str(query) and "s2-secret" not in str(headers)
+    assert seen[0][1]["filter"].startswith("from_publication_date:")  # the rest went along
+    assert seen[1][1] == {"page": "2"}
+    same = [r for r in replay.requests if r.path == "/works-here"]
+    assert same[0].headers["x-api-key"] == "s2-secret"
+
+
+def test_a_dripping_server_is_cut_off_at_the_deadline() -> None:
+    def drip(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "40")
+        handler.end_headers()
+        for _ in range(40):  # a byte every 0.1 s: each read is quick, the whole is not
+            handler.wfile.write(b"x")
+            handler.wfile.flush()
+            time.sleep(0.1)
+
+    policy = FetchPolicy(default_delay=0, timeout=2, retries=2, backoff=0.01, deadline=0.5)
+    with raw_server(drip) as base, Fetcher(policy) as f:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"no complete answer within 0.5 s"):
+            f.get(base + "/slow")
+        assert time.monotonic() - started < 1.5  # not retried, and not the 4 s of the drip
+
+    def stall(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "40")
+        handler.end_headers()
+        handler.wfile.write(b"x")
+        handler.wfile.flush()
+        time.sleep(3)  # then nothing: the read that waits is cut at the deadline, not at 2 s
+
+    with raw_server(stall) as base, Fetcher(policy) as f:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"no complete answer within 0.5 s"):
+            f.get(base + "/stalled")
+        assert time.monotonic() - started < 1.5
+
+
+def test_a_host_name_that_does_not_resolve_fails_at_once(timed: Fetcher, clock: FakeClock) -> None:
+    with pytest.raises(FetchError, match=r"cannot resolve the host name 'papers\.invalid'"):
+        timed.get("http://papers.invalid/works")
+    assert clock.sleeps == []  # no backoff: a name that does not resolve is not retried

@@ -4,6 +4,7 @@ written and served; then the same day again, which fetches nothing it already ha
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import json
@@ -345,3 +346,211 @@ def test_every_source_keeps_the_protocol_and_is_listed_once() -> None:
         assert issubclass(source.options, Options)
         source.options()  # every option has a default: `name = {}` is a valid [sources] entry
     assert {n for n, s in registry.items() if not s.daily} == {"arxiv-oai", "x-import"}
+
+
+def _two_good_sources(replay: Replay) -> None:
+    for cat in ("ai", "cl", "lg"):
+        body = data(f"arxiv_rss/arxiv_cs_{cat}.xml")
+        replay.routes[f"/rss/cs.{cat.upper()}"] = lambda q, body=body: (200, {}, body)
+    hf = data("hf_daily/daily_papers_2026-07-27.json")
+    replay.routes["/api/daily_papers"] = lambda q: (200, {}, hf)
+
+
+def _config_with_crossref(home: Path, replay: Replay) -> None:
+    (home / "radar.toml").write_text(
+        f"""
+[sources]
+arxiv = {{ categories = ["cs.AI", "cs.CL", "cs.LG"], base_url = "{replay.url("/rss/")}" }}
+hf-daily = {{ base_url = "{replay.url("/api/daily_papers")}" }}
+crossref = {{ issns = ["2835-8856"], base_url = "{replay.url("/works")}" }}
+
+[deliver]
+dir = "out"
+"""
+    )
+
+
+BROKEN: dict[str, tuple[tuple[int, dict[str, str], bytes], str]] = {
+    "redirect loop": ((302, {"Location": "/works"}, b""), "more than 5 redirects"),
+    "bad encoding": ((200, {"Content-Encoding": "gzip"}, b"{not gzip"), "DecodingError"),
+    # A well-formed response of an unexpected shape: the parser meets a list for an object.
+    "parser crash": (
+        (200, {}, b'{"status": "ok", "message-type": "work-list", "message": []}'),
+        "AttributeError",
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", list(BROKEN))
+def test_one_broken_source_does_not_stop_the_run(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    replay: Replay,
+    fault: str,
+) -> None:
+    answer, problem = BROKEN[fault]
+    _two_good_sources(replay)
+    replay.routes["/works"] = lambda q: answer
+    _config_with_crossref(tmp_path, replay)
+    code, out, err = radar(capsys, "run", "--date", DAY, "--home", str(tmp_path))
+    assert code == 1, err
+    assert "arxiv: ok, 9 new" in err and "hf-daily: ok, 30 new" in err
+    assert "crossref: failed" in err and problem in err
+    text = (tmp_path / "out" / f"{DAY}.md").read_text()
+    assert "crossref: failed" in text and problem in text
+    assert "arxiv: OK, 9 items" in text and "hf-daily: OK, 30 items" in text
+    assert "Traceback" not in out + err
+    if fault == "parser crash":  # unexpected, so its traceback is logged
+        (logged,) = [r for r in caplog.records if r.exc_info]
+        assert "crossref failed unexpectedly" in logged.getMessage()
+
+
+def test_a_lone_surrogate_and_nan_numbers_are_stored_not_fatal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], replay: Replay
+) -> None:
+    _two_good_sources(replay)
+    entries = json.loads(data("hf_daily/daily_papers_2026-07-27.json"))
+    entries[0]["paper"]["title"] = "Broken \ud800 title"
+    entries[1]["paper"]["upvotes"] = float("nan")
+    entries[2]["paper"]["upvotes"] = float("inf")
+    hf = json.dumps(entries).encode()  # json writes NaN, Infinity and "\ud800" as they came
+    assert b"NaN" in hf and b"\\ud800" in hf
+    replay.routes["/api/daily_papers"] = lambda q: (200, {}, hf)
+    (tmp_path / "radar.toml").write_text(
+        f'[sources]\nhf-daily = {{ base_url = "{replay.url("/api/daily_papers")}" }}\n'
+    )
+    code, out, err = radar(capsys, "run", "--date", DAY, "--json", "--home", str(tmp_path))
+    report = json.loads(out)
+    assert code == 0, err
+    assert report["sources"] == [{"source": "hf-daily", "status": "ok", "new": 30, "detail": ""}]
+    from paperradar.store import Store
+
+    with Store.open(tmp_path) as store:
+        assert store.get(entries[0]["paper"]["id"]).title == "Broken \ufffd title"
+        assert len(store.papers()) == 30
+
+
+def _crossref_first_page_then_reset(replay: Replay) -> None:
+    """Crossref with a full first page (100 works, a next-cursor) and a connection that drops
+    on the second page, every time."""
+    works = json.loads(data("crossref/works_query.json"))["message"]["items"]
+    full = [
+        {**works[i % len(works)], "DOI": f"10.5555/page-one.{i}", "title": [f"Router study {i}"]}
+        for i in range(100)
+    ]
+    first = {
+        "status": "ok",
+        "message-type": "work-list",
+        "message": {"items": full, "next-cursor": "second-page"},
+    }
+    body = json.dumps(first).encode()
+
+    def works_route(q: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        if q["cursor"] != "*":
+            raise ConnectionResetError("the test drops the connection")
+        return 200, {}, body
+
+    replay.routes["/works"] = works_route
+
+
+def test_a_paging_source_failing_midway_is_partial_and_fetched_again(
+    tmp_path: Path, replay: Replay, fetcher: Any
+) -> None:
+    import datetime as dt
+
+    from paperradar.pipeline.daily import fetch_all
+    from paperradar.store import Store
+
+    _crossref_first_page_then_reset(replay)
+    (tmp_path / "radar.toml").write_text(
+        f'[sources]\ncrossref = {{ issns = ["2835-8856"], base_url = "{replay.url("/works")}" }}\n'
+    )
+    config = configuration.load(tmp_path)
+    day = dt.date.fromisoformat(DAY)
+    with Store.open(tmp_path) as store:
+        (report,), _ = fetch_all(store, config, day, fetcher)
+        assert report.status == "partial" and report.new == 100, report
+        assert "stopped after 1 pages" in report.detail and "gave up after" in report.detail
+        assert store.runs()[0].status == "partial" and store.count() == 100
+        assert store.cursor("crossref", f"day:{DAY}") is None  # the day is not done
+        (again,), _ = fetch_all(store, config, day, fetcher)
+        assert again.status == "partial"  # asked again, not "reused"
+    # `radar ingest` says the same: what came is kept, and the run is partial, not ok.
+    replay.requests.clear()
+    with Store.open(tmp_path / "other") as store:
+        from paperradar.ingest import ingest_fetch
+        from paperradar.sources import FetchRequest
+
+        request = FetchRequest(issns=("2835-8856",), base_url=replay.url("/works"))
+        result = ingest_fetch(store, "crossref", fetcher, request)
+        assert result.items == 100 and result.errors and "stopped after 1 pages" in result.errors[0]
+        assert store.runs()[0].status == "partial"
+
+
+READER_PARENT = """
+import multiprocessing, sys, time
+from pathlib import Path
+from paperradar.ingest.bulk import prepared_batches
+
+batches = prepared_batches(Path(sys.argv[1]), worker=True)
+next(batches)  # the reader is running and will soon block on the full queue
+(reader,) = multiprocessing.active_children()
+print(reader.pid, flush=True)
+time.sleep(60)  # killed long before this ends
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")  # a zombie has already died
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
+def test_the_import_reader_dies_with_its_parent(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    lines = (
+        json.dumps(
+            {
+                "listing_date": "2026-04-27",
+                "id": f"2604.{i:05d}",
+                "title": f"Paper {i} on routing",
+                "summary": "An abstract long enough to be worth parsing. " * 4,
+                "authors": ["Ada Lovelace", "Alan Turing"],
+                "categories": ["cs.LG"],
+            }
+        )
+        for i in range(40_000)  # more than the queue holds, so the reader blocks
+    )
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    parent = subprocess.Popen(
+        [sys.executable, "-c", READER_PARENT, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert parent.stdout is not None
+        reader = int(parent.stdout.readline())
+        assert _alive(reader)
+        time.sleep(1)  # let the reader fill the queue and block
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(5)
+        deadline = time.monotonic() + 5
+        while _alive(reader) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(reader), "the reader outlived the killed import"
+    finally:
+        parent.kill()
+        with contextlib.suppress(ProcessLookupError):
+            if "reader" in locals() and _alive(reader):
+                os.kill(reader, signal.SIGKILL)

@@ -5,13 +5,18 @@ names, the paper row). ``prepared_batches`` moves that work, up to ``merge.prepa
 worker process that streams batches of prepared rows back through a bounded queue, so parsing
 overlaps with the SQLite writes in the caller. The batches arrive in file order, a parse error
 in the worker is raised in the caller with the same message (file and line), and small files
-are read in place, where a worker would cost more than it saves.
+are read in place, where a worker would cost more than it saves. The worker dies with the
+process that started it (killed with ``kill -9``, it would otherwise wait on a full queue forever).
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import queue
+import signal
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +30,8 @@ BATCH = 2_000  # items per message: large enough to amortise pickling, small eno
 WORKER_FROM = 4 << 20  # files smaller than this (bytes on disk) are read in place
 _QUEUED = 8  # batches the worker may run ahead of the store
 _POLL = 1.0  # seconds between checks that a silent worker is still alive
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 Batch = tuple[int, list[Prepared]]  # (bytes of the file read so far, prepared items)
 
@@ -58,8 +65,31 @@ def _read(path: Path) -> Iterator[Batch]:
             yield (raw.tell() if raw is not None else 0), batch
 
 
-def _produce(path: Path, out: Any) -> None:
+def _die_with(parent: int) -> None:
+    """End this worker when ``parent`` ends, however it ends.
+
+    On Linux the kernel sends SIGKILL the moment the parent goes (prctl PR_SET_PDEATHSIG; it
+    fires when the thread that started the worker exits, and that thread waits for the worker
+    in ``_from_worker``). Elsewhere, or if prctl is refused, a thread watches for the parent to
+    change (an orphan is adopted by another process) and exits the worker within ``_POLL``."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # the parent died before the prctl took effect
+                os._exit(1)
+            return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(_POLL)
+        os._exit(1)  # no cleanup to do: the queue's reader is gone
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _produce(path: Path, out: Any, parent: int) -> None:
     """The worker: every batch, then ("done",) or the error that stopped the reading."""
+    _die_with(parent)
     try:
         for position, batch in _read(path):
             # Rows travel as value tuples: pickling 17 column names per row doubled the bytes.
@@ -87,7 +117,7 @@ def _from_worker(path: Path) -> Iterator[Batch]:
         method = "spawn"
     context: Any = multiprocessing.get_context(method)  # typeshed lacks Process on it
     messages = context.Queue(maxsize=_QUEUED)
-    process = context.Process(target=_produce, args=(path, messages), daemon=True)
+    process = context.Process(target=_produce, args=(path, messages, os.getpid()), daemon=True)
     process.start()
     try:
         while True:

@@ -6,10 +6,14 @@ and errors; the ingest cursor (OAI's last datestamp) moves only after its page i
 ``ingest_fetch`` fetches and stores page by page (one source, the CLI); the daily run instead
 ``collect``s several sources in worker threads and ``ingest_pages`` stores each in the main
 thread, since the SQLite connection belongs to one thread. Papers and posts share the path.
+A source's code meeting a response it did not expect (a TypeError deep in a parser) is that
+source's failure, logged with its traceback and recorded like any other, never the caller's crash.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
     from paperradar.http import Fetcher
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -82,23 +87,30 @@ def ingest_fetch(
     *,
     on_page: Callable[[IngestResult], None] | None = None,
 ) -> IngestResult:
-    """Fetch ``source`` live and store page by page; the cursor moves with each stored page."""
+    """Fetch ``source`` live and store page by page; the cursor moves with each stored page. A
+    fetch that stops after some pages were stored is partial; before any, it is the error."""
     src = get(source)
     request = src.prepare(request, store.cursor(source))
 
     def work(result: IngestResult) -> None:
-        for page in src.fetch(fetcher, request):
-            if page.error is not None:
-                result.errors.append(page.error)
-                continue
-            items = (
-                page.items if page.items is not None else tuple(src.parse(page.data, page.origin))
-            )
-            _store_page(store, items, result)
-            if page.cursor:
-                store.set_cursor(source, page.cursor)
-            if on_page:
-                on_page(result)
+        try:
+            for page in src.fetch(fetcher, request):
+                if page.error is not None:
+                    result.errors.append(page.error)
+                    continue
+                items = page.items
+                if items is None:
+                    items = tuple(src.parse(page.data, page.origin))
+                _store_page(store, items, result)
+                if page.cursor:
+                    store.set_cursor(source, page.cursor)
+                if on_page:
+                    on_page(result)
+        except RadarError as exc:
+            if not result.pages:
+                raise
+            # The pages stored stay; the run says it is partial instead of ok or failed.
+            result.errors.append(f"stopped after {result.pages} pages: {exc}")
 
     return _recorded(store, source, work)
 
@@ -109,20 +121,38 @@ def collect(source: str, fetcher: Fetcher, request: FetchRequest) -> tuple[list[
     src = get(source)
     pages: list[Page] = []
     try:
-        for page in src.fetch(fetcher, request):
-            if page.error is None and page.items is None:
-                page = replace(page, items=tuple(src.parse(page.data, page.origin)))
-            pages.append(page)
+        with contained(source):
+            for page in src.fetch(fetcher, request):
+                if page.error is None and page.items is None:
+                    page = replace(page, items=tuple(src.parse(page.data, page.origin)))
+                pages.append(page)
     except RadarError as exc:
         return pages, str(exc)
     return pages, None
 
 
+@contextlib.contextmanager
+def contained(source: str) -> Iterator[None]:
+    """Turns an unexpected exception of ``source``'s code into a ``SourceError`` naming its type
+    and message; the traceback goes to the log."""
+    try:
+        yield
+    except RadarError:
+        raise
+    except Exception as exc:
+        # Broad on purpose: a malformed response can break a parser anywhere (a list where an
+        # object was, a NaN), and one source must not take the run down. Logged and re-raised
+        # as the source's own failure, which the run records in its health.
+        log.exception("%s failed unexpectedly", source)
+        raise SourceError(f"{source} failed unexpectedly: {type(exc).__name__}: {exc}") from exc
+
+
 def ingest_pages(
     store: Store, source: str, pages: list[Page], error: str | None = None
 ) -> IngestResult:
-    """Store what ``collect`` gathered and record the run: failed when ``error`` stopped the
-    fetch (what came before it is kept), partial when some parts failed."""
+    """Store what ``collect`` gathered and record the run: partial when some parts failed, or
+    when ``error`` stopped the fetch after pages that are kept; failed when it stopped the fetch
+    before anything came."""
 
     def work(result: IngestResult) -> None:
         for page in pages:
@@ -130,7 +160,9 @@ def ingest_pages(
                 result.errors.append(page.error)
             else:
                 _store_page(store, page.items or (), result)
-        if error is not None:
+        if error is not None and result.pages:
+            result.errors.append(f"stopped after {result.pages} pages: {error}")
+        elif error is not None:
             raise SourceError(error)
 
     return _recorded(store, source, work)
@@ -152,7 +184,8 @@ def _recorded(store: Store, source: str, work: Callable[[IngestResult], None]) -
     run_id = store.start_run(f"ingest {source}")
     result = IngestResult(source)
     try:
-        work(result)
+        with contained(source):
+            work(result)
     except RadarError as exc:
         store.finish_run(run_id, "failed", {source: _counts(result)}, {source: str(exc)})
         raise

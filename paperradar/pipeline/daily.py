@@ -7,12 +7,15 @@ thread stores what they bring, one source at a time, and records each source's r
 fetched successfully for a day is marked done, so a second run the same day reuses it
 (``force`` refetches). The enrich step then embeds and links what all of them brought. The
 briefing ends with run health, and an empty listing is explained in the source's own words.
-Delivery failures are reported per channel and never undo the briefing.
+Delivery failures are reported per channel and never undo the briefing. Whatever one source
+does (an error, a crash of its parser, a response the store cannot take), it is that source's
+failure in the run health; the others are stored and the briefing is written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
@@ -31,10 +34,11 @@ from paperradar.ingest import (
     ingest_pages,
     request_for,
 )
-from paperradar.sources import FetchRequest, get
+from paperradar.sources import FetchRequest, Page, get
 from paperradar.store import Store, UpsertStats
 
 WORKERS = 4
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,20 +87,35 @@ def fetch_all(
         }
         for future in as_completed(futures):
             name = futures[future]
-            pages, error = future.result()
-            try:
-                result = ingest_pages(store, name, pages, error)
-            except RadarError as exc:
-                report = SourceReport(name, "failed", 0, str(exc))
-            else:
-                total.add(result.stats)
-                report = _report(name, result, day)
-                if not result.errors:
-                    store.set_cursor(name, "done", marker)
+            report = _store_source(store, name, future.result, day, total)
+            if report.status in ("ok", "empty"):
+                store.set_cursor(name, "done", marker)
             reports.append(report)
             if on_source:
                 on_source(report)
     return sorted(reports, key=lambda r: list(config.sources).index(r.source)), total
+
+
+def _store_source(
+    store: Store,
+    name: str,
+    collected: Callable[[], tuple[list[Page], str | None]],
+    day: dt.date,
+    total: UpsertStats,
+) -> SourceReport:
+    """Store what one source's worker ``collected``; any failure is that source's report."""
+    try:
+        pages, error = collected()
+        result = ingest_pages(store, name, pages, error)
+    except RadarError as exc:
+        return SourceReport(name, "failed", 0, str(exc))
+    except Exception as exc:
+        # Broad on purpose: whatever one source's code or data does, the others are stored and
+        # the briefing is written; the traceback is logged and the health names the failure.
+        log.exception("%s failed unexpectedly", name)
+        return SourceReport(name, "failed", 0, f"{type(exc).__name__}: {exc}")
+    total.add(result.stats)
+    return _report(name, result, day)
 
 
 def _requests(
@@ -116,6 +135,10 @@ def _requests(
             todo[name] = request_for(name, options, profile, env)
         except RadarError as exc:
             reports.append(SourceReport(name, "failed", 0, str(exc)))
+        except Exception as exc:
+            # Contained like a fetch (see _store_source): one source's request, not the run.
+            log.exception("%s: cannot build its request", name)
+            reports.append(SourceReport(name, "failed", 0, f"{type(exc).__name__}: {exc}"))
     return todo
 
 

@@ -1,10 +1,15 @@
 """Helpers the parsers share: dates in the forms sources write them, JSON with a clear error,
-and the cursor paging OpenAlex and Crossref use."""
+and the cursor paging OpenAlex and Crossref use.
+
+``load_json`` also makes a response safe to store: Python's JSON reader accepts ``NaN`` and
+``Infinity`` and a lone ``\\ud800`` escape, none of which a count or SQLite's UTF-8 can hold, so
+such numbers become absent (None) and lone surrogates become U+FFFD."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +20,8 @@ if TYPE_CHECKING:
     from paperradar.http import Fetcher
 
 ParseFn = Callable[[bytes, str], Iterator[Record]]
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # how JSON writes one, paired or lone
 
 
 def iso_date(value: str | None) -> str | None:
@@ -37,13 +44,26 @@ def iso_date(value: str | None) -> str | None:
 def load_json(data: bytes, origin: str) -> Any:
     """The JSON of a response, or a ``ParseError`` saying where it broke."""
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
+        doc = json.loads(text, parse_constant=lambda _: None)
     except UnicodeDecodeError as exc:
         raise ParseError(f"not UTF-8 text at byte {exc.start}", origin=origin) from exc
     except json.JSONDecodeError as exc:
         raise ParseError(
             f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", origin=origin
         ) from exc
+    # Only an escape makes a surrogate, so a text without one has nothing to clean.
+    return _clean(doc) if _SURROGATE_ESCAPE.search(text) else doc
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    return value
 
 
 def utc_stamp(value: str | None) -> str | None:
