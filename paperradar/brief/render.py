@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from functools import cache
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 
 from paperradar.brief.model import Briefing
 from paperradar.brief.tags import localized
+from paperradar.models import web_url
 
 FORMATS = ("md", "html", "json")
 LABELS: dict[str, dict[str, str]] = {
@@ -85,7 +87,16 @@ def render(briefing: Briefing, fmt: str) -> str:
 
 def _links(links: dict[str, str | None], lang: str) -> list[tuple[str, str]]:
     words = labels(lang)
-    return [(words[k], url) for k in ("abs", "pdf", "code", "project") if (url := links.get(k))]
+    # A briefing read back from the archive may predate the link check: check again here.
+    return [
+        (words[k], url) for k in ("abs", "pdf", "code", "project") if (url := web_url(links.get(k)))
+    ]
+
+
+def _md_url(url: str) -> str:
+    """An http(s) URL safe as a Markdown link target: a ``)``, ``<`` or quote in it cannot end
+    the link early and start another (percent-encoding leaves the address the same)."""
+    return quote(url, safe="/:?#[]@!$&*+,;=%~-._'")
 
 
 def _md_escape(text: str) -> str:
@@ -108,7 +119,7 @@ def markdown(b: Briefing) -> str:
         out += [f"**{w['takeaways']}**", ""]
         out += [f"- {_md_escape(t)}" for t in f.takeaways]
         s = f.source
-        links = " · ".join(f"[{name}]({url})" for name, url in _links(s.links, b.lang))
+        links = " · ".join(f"[{name}]({_md_url(url)})" for name, url in _links(s.links, b.lang))
         authors = ", ".join(s.authors[:8]) + (" et al." if len(s.authors) > 8 else "")
         ident = s.id + (f" · doi:{s.doi}" if s.doi and not s.id.startswith("doi:") else "")
         out += [
@@ -120,7 +131,8 @@ def markdown(b: Briefing) -> str:
     if b.noted:
         out += [f"## {w['noted']}", ""]
         for n, item in enumerate(b.noted, len(b.featured) + 1):
-            link = f" [{w['abs']}]({item.link})" if item.link else ""
+            url = web_url(item.link)
+            link = f" [{w['abs']}]({_md_url(url)})" if url else ""
             out.append(
                 f"{n:02d}. **{_md_escape(item.title)}** `{localized(item.tag, b.lang)}` "
                 f"{_md_escape(item.line)}{link}"
@@ -132,7 +144,8 @@ def markdown(b: Briefing) -> str:
         out += [f"## {w['people']}", ""]
         for post in b.people:
             about = f" ({w['on']} {', '.join(post.papers)})" if post.papers else ""
-            link = f" [↗]({post.url})" if post.url else ""
+            url = web_url(post.url)
+            link = f" [↗]({_md_url(url)})" if url else ""
             out.append(f"- **{_md_escape(post.name)}**: {_md_escape(post.text)}{about}{link}")
         out.append("")
     if b.health:
@@ -167,5 +180,6 @@ def html_context(b: Briefing) -> dict[str, Any]:
         "w": labels(b.lang),
         "tag": lambda t: localized(t, b.lang),
         "links": lambda links: _links(links, b.lang),
+        "href": web_url,
         "offset": len(b.featured),
     }

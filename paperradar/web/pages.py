@@ -23,6 +23,7 @@ from paperradar import __version__
 from paperradar.brief.render import html_context
 from paperradar.brief.tags import TAGS
 from paperradar.errors import NotFoundError, UsageError
+from paperradar.models import web_url
 from paperradar.rank import latest_day
 from paperradar.web import actions
 from paperradar.web.security import check_csrf
@@ -49,6 +50,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["thousands"] = lambda n: f"{n:,}"
     env.globals["link"] = link
+    env.globals["href"] = web_url  # every paper or post link goes through it before an href
     return env
 
 
