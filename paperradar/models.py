@@ -22,6 +22,16 @@ LINK_FIELDS = ("abs_url", "pdf_url", "code_url", "project_url")
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\\]")
 
 
+# C0 and C1 control characters but newline and tab: ESC, OSC-8 hyperlinks, bells, backspaces.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters, so paper or post text shown in a terminal or a
+    plain-text email cannot move the cursor, retitle the window or plant a hyperlink."""
+    return _CONTROLS.sub("", text)
+
+
 def web_url(url: object) -> str | None:
     """``url`` if it is an absolute http(s) URL with a host, else ``None``.
 
