@@ -413,3 +413,49 @@ def test_a_failed_ranking_shows_the_stored_one_or_the_error(
         page = c.get("/", params={"day": "2026-03-26"}, headers={"Accept": "text/html"})
         assert page.status_code == 500 and "the embedding worker died" in page.text
         assert "<html" in page.text.lower()
+
+
+def test_a_page_on_another_local_port_cannot_post(client: TestClient) -> None:
+    """Cookies are shared by every port of a host: a page on 127.0.0.1:9999 may have planted
+    the radar_csrf cookie, so the Origin's port must match too."""
+    token = client.cookies["radar_csrf"]
+    form = {"kind": "topic", "value": "planted topic", "csrf": token}
+    for origin in ("http://127.0.0.1:9999", "http://127.0.0.1:8000", "https://127.0.0.1", "null"):
+        refused = client.post(
+            "/profile/add", data=form, headers={"Origin": origin}, follow_redirects=False
+        )
+        assert refused.status_code == 403, origin
+    assert "planted topic" not in client.get("/api/profile").json()["entries"]["topic"]
+    ok = client.post("/profile/add", data=form, headers={"Origin": LOCAL}, follow_redirects=False)
+    assert ok.status_code == 303
+    assert "planted topic" in client.get("/api/profile").json()["entries"]["topic"]
+
+
+def test_the_token_login_never_redirects_off_site(home: Path) -> None:
+    app = create_app(home, host="0.0.0.0", token="s3cret-token")
+    with TestClient(app, base_url="http://radar.lan:8000") as c:
+        for path in ("//evil.example/x", "/%5Cevil.example/x", "//evil.example"):
+            c.cookies.clear()  # each time a first visit: the login sets the token cookie
+            # An absolute URL, so the client sends "//evil.example/x" as the path itself.
+            login = c.get(f"http://radar.lan:8000{path}?token=s3cret-token", follow_redirects=False)
+            assert login.status_code == 303, path
+            where = login.headers["location"]
+            assert where.startswith("/") and not where.startswith(("//", "/\\")), where
+
+
+def test_a_server_on_another_loopback_address_answers_at_it(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(create_app(home, host="127.0.0.2"), base_url="http://127.0.0.2:8000") as c:
+        assert c.get("/api/days").status_code == 200
+    with TestClient(create_app(home, host="127.0.0.2"), base_url="http://evil.example") as c:
+        assert c.get("/api/days").status_code == 400
+    import uvicorn
+
+    bound: list[tuple[str, int]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, **kw: bound.append((host, port)))
+    code, out, _ = radar(
+        capsys, "serve", "--host", "127.0.0.2", "--port", "8123", "--home", str(home)
+    )
+    assert code == 0 and bound == [("127.0.0.2", 8123)]
+    assert "http://127.0.0.2:8123/" in out and "localhost" not in out
