@@ -459,3 +459,35 @@ def test_a_server_on_another_loopback_address_answers_at_it(
     )
     assert code == 0 and bound == [("127.0.0.2", 8123)]
     assert "http://127.0.0.2:8123/" in out and "localhost" not in out
+
+
+def test_bad_input_gets_a_page_that_says_what_is_wrong(client: TestClient, home: Path) -> None:
+    page = {"Accept": "text/html"}
+    for url in ("/?day=2026-13-45", "/briefing?day=2026-02-30", "/cards?day=2026-13-45"):
+        answer = client.get(url, headers=page)
+        assert answer.status_code == 422, url
+        assert "<html" in answer.text.lower() and "is not a date: use YYYY-MM-DD" in answer.text
+        assert '{"detail"' not in answer.text
+    api = client.get("/api/today", params={"day": "2026-13-45"})
+    assert api.status_code == 422 and "2026-13-45 is not a date" in api.json()["detail"]
+    assert client.get("/api/briefings/2026-13-45").status_code == 422
+    # A person's request for a missing paper or briefing gets a page, even with no Accept
+    # header; a client that asks for JSON, and the API, get JSON.
+    for url in ("/paper/garbage", "/briefing?day=2031-01-01"):
+        for accept in (page, {}, {"Accept": "*/*"}):
+            answer = client.get(url, headers=accept)
+            assert answer.status_code == 404, url
+            assert answer.headers["content-type"].startswith("text/html"), (url, accept)
+            assert '{"detail"' not in answer.text and "Not found" in answer.text
+        wanted = client.get(url, headers={"Accept": "application/json"})
+        assert wanted.status_code == 404 and "detail" in wanted.json()
+    assert "not a paper id" in client.get("/api/papers/garbage", headers=page).json()["detail"]
+    # The guard's refusals are pages for a browser too (and JSON for everything else).
+    app = create_app(home, host="0.0.0.0", token="s3cret-token")
+    with TestClient(app, base_url="http://radar.lan:8000") as c:
+        refused = c.get("/", headers=page)
+        assert refused.status_code == 401 and refused.headers["content-type"].startswith(
+            "text/html"
+        )
+        assert "?token=" in refused.text and '{"detail"' not in refused.text
+        assert "needs its token" in c.get("/api/days", headers=page).json()["detail"]

@@ -21,6 +21,7 @@ A pure ASGI middleware, so it runs before routing and costs microseconds. It enf
 from __future__ import annotations
 
 import hmac
+import html
 import ipaddress
 import json
 import secrets
@@ -80,7 +81,9 @@ class Guard:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         cookies = _cookies(headers.get("cookie", ""))
         if self.loopback_only and _hostname(headers.get("host", "")) not in self.hosts:
-            await _refuse(send, 400, "unknown Host header: this server answers on localhost only")
+            await _refuse(
+                send, 400, "unknown Host header: this server answers on localhost only", scope
+            )
             return
         extra: list[tuple[bytes, bytes]] = []
         if self.token and not self._authorised(headers, cookies):
@@ -91,7 +94,13 @@ class Guard:
                 where = _local_path(scope["path"]) + (f"?{rest}" if rest else "")
                 await _redirect(send, where, _cookie(TOKEN_COOKIE, self.token))
                 return
-            await _refuse(send, 401, "this radar needs its token (Authorization: Bearer …)")
+            await _refuse(
+                send,
+                401,
+                "this radar needs its token: open the address once with ?token=… "
+                "(API clients send Authorization: Bearer …)",
+                scope,
+            )
             return
         if scope["method"] not in SAFE_METHODS:
             site = headers.get("sec-fetch-site", "same-origin")
@@ -100,7 +109,7 @@ class Guard:
                 origin is not None
                 and not _same_origin(origin, headers.get("host", ""), scope.get("scheme", "http"))
             ):
-                await _refuse(send, 403, "cross-site request refused")
+                await _refuse(send, 403, "cross-site request refused", scope)
                 return
         csrf = cookies.get(CSRF_COOKIE, "")
         if len(csrf) < 16:
@@ -178,16 +187,35 @@ def _cookie(name: str, value: str) -> bytes:
     return f"{name}={value}; Path=/; HttpOnly; SameSite=Strict".encode()
 
 
-async def _refuse(send: Send, status: int, message: str) -> None:
-    body = json.dumps({"detail": message}).encode()
+async def _refuse(send: Send, status: int, message: str, scope: Scope | None = None) -> None:
+    """The refusal as JSON, or as a small page for a browser asking for a page (the templates
+    are not used: the guard answers before the app, and must not depend on it)."""
+    accept = _header(scope, "accept") if scope else ""
+    if scope is not None and "text/html" in accept and not scope["path"].startswith("/api"):
+        kind, body = b"text/html; charset=utf-8", _page(status, message)
+    else:
+        kind, body = b"application/json", json.dumps({"detail": message}).encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), *HEADERS],
+            "headers": [(b"content-type", kind), *HEADERS],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: Scope, name: str) -> str:
+    wanted = name.encode()
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k.lower() == wanted), "")
+
+
+def _page(status: int, message: str) -> bytes:
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>'
+        f"{status} · Paper Radar</title></head><body><h1>Paper Radar cannot answer this</h1>"
+        f"<p>{html.escape(message)}</p></body></html>"
+    ).encode()
 
 
 async def _redirect(send: Send, where: str, cookie: bytes) -> None:
