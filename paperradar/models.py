@@ -2,16 +2,54 @@
 
 Sources yield Items; the store merges Items into papers (one paper, however many sources and
 versions report it) and hands back ``Paper`` records. Both are frozen: a stage never edits what
-another stage gave it.
+another stage gave it. A link is only ever an absolute ``http(s)`` URL: ``web_url`` is the one
+check, applied where an Item is built (so every source gets it) and again where a Paper hands its
+links out (so a row written before the check, or by hand, never becomes a link either).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 ARXIV_ABS = "https://arxiv.org/abs/{}"
 ARXIV_PDF = "https://arxiv.org/pdf/{}"
+LINK_FIELDS = ("abs_url", "pdf_url", "code_url", "project_url")
+# Whitespace and control characters: browsers drop them inside a URL, so "java\tscript:" would
+# still run; a real paper link never holds one.
+_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\\]")
+
+
+# C0 and C1 control characters but newline and tab: ESC, OSC-8 hyperlinks, bells, backspaces.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters, so paper or post text shown in a terminal or a
+    plain-text email cannot move the cursor, retitle the window or plant a hyperlink."""
+    return _CONTROLS.sub("", text)
+
+
+def web_url(url: object) -> str | None:
+    """``url`` if it is an absolute http(s) URL with a host, else ``None``.
+
+    Everything else (``javascript:``, ``data:``, ``vbscript:``, protocol-relative ``//host``,
+    relative paths, URLs hiding control characters or backslashes) is no link at all.
+    """
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not url or _UNSAFE.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced "[" in the host
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url
 
 
 @dataclass(frozen=True)
@@ -40,6 +78,13 @@ class Item:
     project_url: str | None = None
     observed_on: str | None = None  # the day the source reported it, YYYY-MM-DD
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=True)
+
+    def __post_init__(self) -> None:
+        for name in LINK_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                # Frozen: the check runs once, as the record is made.
+                object.__setattr__(self, name, web_url(value))
 
 
 @dataclass(frozen=True)
@@ -84,11 +129,19 @@ class Paper:
 
     @property
     def links(self) -> dict[str, str | None]:
-        abs_url = self.abs_url or (ARXIV_ABS.format(self.arxiv_id) if self.arxiv_id else None)
-        pdf_url = self.pdf_url or (ARXIV_PDF.format(self.arxiv_id) if self.arxiv_id else None)
+        """The paper's links, each an http(s) URL or ``None`` (a stored link that is not one is
+        dropped here too, and the arXiv or DOI address stands in for it)."""
+        arxiv = self.arxiv_id
+        abs_url = web_url(self.abs_url) or (ARXIV_ABS.format(arxiv) if arxiv else None)
+        pdf_url = web_url(self.pdf_url) or (ARXIV_PDF.format(arxiv) if arxiv else None)
         if abs_url is None and self.doi:
-            abs_url = f"https://doi.org/{self.doi}"
-        return {"abs": abs_url, "pdf": pdf_url, "code": self.code_url, "project": self.project_url}
+            abs_url = web_url(f"https://doi.org/{self.doi}")
+        return {
+            "abs": abs_url,
+            "pdf": pdf_url,
+            "code": web_url(self.code_url),
+            "project": web_url(self.project_url),
+        }
 
     def source_data(self, source: str) -> dict[str, Any]:
         """The newest data a given source attached to this paper (empty if it never saw it)."""

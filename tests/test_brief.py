@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -165,7 +166,43 @@ def test_html_shows_hostile_text_as_text(tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in html
     assert "O(n^2)" in html
     md = render(b, "md")
-    assert "<script>" in md  # Markdown keeps the text as written; HTML is where it is escaped
+    # Markdown shows the text as written, its metacharacters escaped: no raw tag survives.
+    assert "<script>" not in md and "\\<script\\>alert(1)\\</script\\>" in md
+
+
+MD_HOSTILE = "<img src=x onerror=alert(1)> see [abstract](javascript:alert(1)) *now*"
+
+
+def test_markdown_and_the_email_text_keep_paper_text_as_text() -> None:
+    from paperradar.brief.model import Briefing, Featured, Noted, PostLine, SourceBlock
+    from paperradar.config import Email
+    from paperradar.deliver import message, rendered
+
+    source = SourceBlock(
+        f"Title {MD_HOSTILE}", ("A. [x](javascript:alert(2))",), "2601.00001", None,
+        {"abs": "https://arxiv.org/abs/2601.00001"}, f"why {MD_HOSTILE}",
+    )  # fmt: skip
+    featured = Featured(
+        "2601.00001", "P", "method", f"Head\n# not a heading {MD_HOSTILE}",
+        (f"- not a list {MD_HOSTILE}", "1. nor this\x1b[31m"), (MD_HOSTILE,), "o", source,
+    )  # fmt: skip
+    noted = Noted("2601.00002", "Q", "method", MD_HOSTILE, MD_HOSTILE, None, "why")
+    post = PostLine("a", f"N {MD_HOSTILE}", MD_HOSTILE, None, None, "bluesky")
+    b = Briefing(
+        DAY, "en", f"T {MD_HOSTILE}", (MD_HOSTILE,), (featured,), (noted,),
+        f"# {MD_HOSTILE}", (), (), (post,),
+    )  # fmt: skip
+    texts = rendered(b)
+    email = Email(host="localhost", sender="radar@example.org", to=("me@example.org",))
+    plain = message(b, texts, email, "me@example.org").get_body(("plain",))
+    assert plain is not None
+    for md in (texts["md"], plain.get_content()):
+        assert not re.search(r"(?<!\\)<img|(?<!\\)\]\(javascript:", md) and "\x1b" not in md
+        assert "\\<img src=x onerror=alert(1)\\>" in md
+        assert "\\[abstract\\](javascript:alert(1)) \\*now\\*" in md
+        lines = md.splitlines()
+        assert not any(line.startswith(("# not", "- not", "1. nor", "# \\<")) for line in lines)
+        assert "\\- not a list" in md and "1\\. nor this" in md
 
 
 def test_radar_brief_command(

@@ -166,3 +166,48 @@ def test_console_script_exits_quickly_with_the_same_codes_and_output(tmp_path: P
     shell = f"{sys.executable} -m paperradar papers --json --home {tmp_path} | head -c 1"
     piped = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=120)
     assert piped.stdout == "[" and piped.stderr == ""
+
+
+MARKUP_TITLE = "Z2[u,v](x) codes over [bold]rings[/] with [/] closed"
+TERMINAL_TRICKS = "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\ \x1b[2J\x07\x9b31m"
+
+
+def test_paper_text_prints_as_written_in_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rich markup in a title is text (no MarkupError, no restyling), and escape sequences from
+    a JSON source never reach the terminal."""
+    from paperradar.models import Item
+    from paperradar.store import Store
+
+    with Store.open(tmp_path) as store:
+        store.upsert(
+            [
+                Item(
+                    source="hf-daily",
+                    title=f"{MARKUP_TITLE} {TERMINAL_TRICKS}",
+                    abstract=f"Quasi-cyclic [red]codes[/red] {TERMINAL_TRICKS} end.",
+                    authors=(f"Eve [link=https://evil.example]E[/link] {TERMINAL_TRICKS}",),
+                    arxiv_id="2605.03031",
+                    announced="2026-05-05",
+                    observed_on="2026-05-05",
+                    extra={"upvotes": 3, "note": TERMINAL_TRICKS},
+                )
+            ]
+        )
+    home = str(tmp_path)
+    runs = [
+        ("papers", "--date", "2026-05-05"),
+        ("search", "quasi-cyclic codes"),
+        ("show", "2605.03031"),
+    ]
+    for args in runs:
+        code, out, err = radar(capsys, *args, "--home", home)
+        assert code == 0, (args, err)
+        flat = " ".join(out.replace("│", " ").split())
+        assert "Z2[u,v](x)" in flat and "[bold]rings[/]" in flat, args
+        if args[0] == "show":  # the tables wrap the narrow authors column
+            assert "Eve [link=https://evil.example]E[/link]" in flat
+        for char in ("\x1b", "\x07", "\x9b"):
+            assert char not in out + err, (args, char)
+    assert "[red]codes[/red]" in out  # the abstract, from `radar show`

@@ -413,3 +413,81 @@ def test_a_failed_ranking_shows_the_stored_one_or_the_error(
         page = c.get("/", params={"day": "2026-03-26"}, headers={"Accept": "text/html"})
         assert page.status_code == 500 and "the embedding worker died" in page.text
         assert "<html" in page.text.lower()
+
+
+def test_a_page_on_another_local_port_cannot_post(client: TestClient) -> None:
+    """Cookies are shared by every port of a host: a page on 127.0.0.1:9999 may have planted
+    the radar_csrf cookie, so the Origin's port must match too."""
+    token = client.cookies["radar_csrf"]
+    form = {"kind": "topic", "value": "planted topic", "csrf": token}
+    for origin in ("http://127.0.0.1:9999", "http://127.0.0.1:8000", "https://127.0.0.1", "null"):
+        refused = client.post(
+            "/profile/add", data=form, headers={"Origin": origin}, follow_redirects=False
+        )
+        assert refused.status_code == 403, origin
+    assert "planted topic" not in client.get("/api/profile").json()["entries"]["topic"]
+    ok = client.post("/profile/add", data=form, headers={"Origin": LOCAL}, follow_redirects=False)
+    assert ok.status_code == 303
+    assert "planted topic" in client.get("/api/profile").json()["entries"]["topic"]
+
+
+def test_the_token_login_never_redirects_off_site(home: Path) -> None:
+    app = create_app(home, host="0.0.0.0", token="s3cret-token")
+    with TestClient(app, base_url="http://radar.lan:8000") as c:
+        for path in ("//evil.example/x", "/%5Cevil.example/x", "//evil.example"):
+            c.cookies.clear()  # each time a first visit: the login sets the token cookie
+            # An absolute URL, so the client sends "//evil.example/x" as the path itself.
+            login = c.get(f"http://radar.lan:8000{path}?token=s3cret-token", follow_redirects=False)
+            assert login.status_code == 303, path
+            where = login.headers["location"]
+            assert where.startswith("/") and not where.startswith(("//", "/\\")), where
+
+
+def test_a_server_on_another_loopback_address_answers_at_it(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(create_app(home, host="127.0.0.2"), base_url="http://127.0.0.2:8000") as c:
+        assert c.get("/api/days").status_code == 200
+    with TestClient(create_app(home, host="127.0.0.2"), base_url="http://evil.example") as c:
+        assert c.get("/api/days").status_code == 400
+    import uvicorn
+
+    bound: list[tuple[str, int]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, **kw: bound.append((host, port)))
+    code, out, _ = radar(
+        capsys, "serve", "--host", "127.0.0.2", "--port", "8123", "--home", str(home)
+    )
+    assert code == 0 and bound == [("127.0.0.2", 8123)]
+    assert "http://127.0.0.2:8123/" in out and "localhost" not in out
+
+
+def test_bad_input_gets_a_page_that_says_what_is_wrong(client: TestClient, home: Path) -> None:
+    page = {"Accept": "text/html"}
+    for url in ("/?day=2026-13-45", "/briefing?day=2026-02-30", "/cards?day=2026-13-45"):
+        answer = client.get(url, headers=page)
+        assert answer.status_code == 422, url
+        assert "<html" in answer.text.lower() and "is not a date: use YYYY-MM-DD" in answer.text
+        assert '{"detail"' not in answer.text
+    api = client.get("/api/today", params={"day": "2026-13-45"})
+    assert api.status_code == 422 and "2026-13-45 is not a date" in api.json()["detail"]
+    assert client.get("/api/briefings/2026-13-45").status_code == 422
+    # A person's request for a missing paper or briefing gets a page, even with no Accept
+    # header; a client that asks for JSON, and the API, get JSON.
+    for url in ("/paper/garbage", "/briefing?day=2031-01-01"):
+        for accept in (page, {}, {"Accept": "*/*"}):
+            answer = client.get(url, headers=accept)
+            assert answer.status_code == 404, url
+            assert answer.headers["content-type"].startswith("text/html"), (url, accept)
+            assert '{"detail"' not in answer.text and "Not found" in answer.text
+        wanted = client.get(url, headers={"Accept": "application/json"})
+        assert wanted.status_code == 404 and "detail" in wanted.json()
+    assert "not a paper id" in client.get("/api/papers/garbage", headers=page).json()["detail"]
+    # The guard's refusals are pages for a browser too (and JSON for everything else).
+    app = create_app(home, host="0.0.0.0", token="s3cret-token")
+    with TestClient(app, base_url="http://radar.lan:8000") as c:
+        refused = c.get("/", headers=page)
+        assert refused.status_code == 401 and refused.headers["content-type"].startswith(
+            "text/html"
+        )
+        assert "?token=" in refused.text and '{"detail"' not in refused.text
+        assert "needs its token" in c.get("/api/days", headers=page).json()["detail"]

@@ -8,13 +8,16 @@ the same offline and in a mail client. Fixed labels come in English and Chinese.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 
-from paperradar.brief.model import Briefing
+from paperradar.brief.model import Briefing, Featured
 from paperradar.brief.tags import localized
+from paperradar.models import printable, web_url
 
 FORMATS = ("md", "html", "json")
 LABELS: dict[str, dict[str, str]] = {
@@ -85,12 +88,42 @@ def render(briefing: Briefing, fmt: str) -> str:
 
 def _links(links: dict[str, str | None], lang: str) -> list[tuple[str, str]]:
     words = labels(lang)
-    return [(words[k], url) for k in ("abs", "pdf", "code", "project") if (url := links.get(k))]
+    # A briefing read back from the archive may predate the link check: check again here.
+    return [
+        (words[k], url) for k in ("abs", "pdf", "code", "project") if (url := web_url(links.get(k)))
+    ]
+
+
+def _md_url(url: str) -> str:
+    """An http(s) URL safe as a Markdown link target: a ``)``, ``<`` or quote in it cannot end
+    the link early and start another (percent-encoding leaves the address the same)."""
+    return quote(url, safe="/:?#[]@!$&*+,;=%~-._'")
+
+
+# Markdown and inline-HTML syntax: emphasis, code, links and images ("[", "]"), raw tags and
+# autolinks ("<", ">"), strikethrough and tables. Escaped, each prints as itself.
+_MD_META = re.compile(r"([\\`*_\[\]<>~|])")
+# What opens a block at the start of a line: a heading, a list item, a setext underline.
+# "1." is escaped as "1\.": a backslash before a digit would print.
+_MD_BLOCK = re.compile(r"^([#+=-]|\d+(?=[.)]))")
 
 
 def _md_escape(text: str) -> str:
-    # Keep paper text from turning into Markdown structure (a title starting with "#", "*" runs).
-    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("`", "\\`")
+    """Paper or post text as Markdown that shows it as written: one line (a newline in a title
+    must not start a heading or a list), no control characters, every metacharacter escaped,
+    so ``<img onerror>`` and ``[x](javascript:…)`` are text in briefing.md and the email."""
+    text = " ".join(printable(text).split())
+    return _MD_META.sub(r"\\\1", text)
+
+
+def _md_block(text: str) -> str:
+    """``_md_escape`` for text that starts a line of its own (a paragraph, the observation)."""
+    text = _md_escape(text)
+    if (opener := _MD_BLOCK.match(text)) is None:
+        return text
+    mark = opener.group(1)
+    at = 0 if not mark.isdigit() else len(mark)
+    return text[:at] + "\\" + text[at:]
 
 
 def markdown(b: Briefing) -> str:
@@ -103,46 +136,54 @@ def markdown(b: Briefing) -> str:
         out += [f"- {_md_escape(line)}" for line in b.overview]
         out += ["", f"## {w['featured']}", ""]
     for n, f in enumerate(b.featured, 1):
-        out += [f"### {n:02d} · {localized(f.tag, b.lang)} · {_md_escape(f.headline)}", ""]
-        out += [_md_escape(p) + "\n" for p in f.narrative]
-        out += [f"**{w['takeaways']}**", ""]
-        out += [f"- {_md_escape(t)}" for t in f.takeaways]
-        s = f.source
-        links = " · ".join(f"[{name}]({url})" for name, url in _links(s.links, b.lang))
-        authors = ", ".join(s.authors[:8]) + (" et al." if len(s.authors) > 8 else "")
-        ident = s.id + (f" · doi:{s.doi}" if s.doi and not s.id.startswith("doi:") else "")
-        out += [
-            "",
-            f"**{w['source']}:** {_md_escape(s.title)} — {_md_escape(authors)} ({ident}) {links}",
-        ]
-        extra = "; ".join(s.extra)
-        out += [f"*{w['why']}: {_md_escape(s.why)}{'; ' + extra if extra else ''}*", ""]
+        out += _md_featured(n, f, b.lang)
     if b.noted:
         out += [f"## {w['noted']}", ""]
         for n, item in enumerate(b.noted, len(b.featured) + 1):
-            link = f" [{w['abs']}]({item.link})" if item.link else ""
+            url = web_url(item.link)
+            link = f" [{w['abs']}]({_md_url(url)})" if url else ""
             out.append(
                 f"{n:02d}. **{_md_escape(item.title)}** `{localized(item.tag, b.lang)}` "
                 f"{_md_escape(item.line)}{link}"
             )
         out.append("")
     if b.observation:
-        out += [f"## {w['observation']}", "", _md_escape(b.observation), ""]
+        out += [f"## {w['observation']}", "", _md_block(b.observation), ""]
     if b.people:
         out += [f"## {w['people']}", ""]
         for post in b.people:
-            about = f" ({w['on']} {', '.join(post.papers)})" if post.papers else ""
-            link = f" [↗]({post.url})" if post.url else ""
+            papers = _md_escape(", ".join(post.papers))
+            about = f" ({w['on']} {papers})" if post.papers else ""
+            url = web_url(post.url)
+            link = f" [↗]({_md_url(url)})" if url else ""
             out.append(f"- **{_md_escape(post.name)}**: {_md_escape(post.text)}{about}{link}")
         out.append("")
     if b.health:
         out += [f"## {w['health']}", ""]
         for h in b.health:
-            detail = f" — {h.detail}" if h.detail else ""
-            out.append(f"- {h.source}: {w.get(h.status, h.status)}, {h.items} {w['items']}{detail}")
+            detail = f" — {_md_escape(h.detail)}" if h.detail else ""
+            status = w.get(h.status, h.status)
+            out.append(f"- {_md_escape(h.source)}: {status}, {h.items} {w['items']}{detail}")
         out.append("")
     out.append(f"*{w['composer'].format(composer=b.composer)}*")
     return "\n".join(out) + "\n"
+
+
+def _md_featured(n: int, f: Featured, lang: str) -> list[str]:
+    w = labels(lang)
+    out = [f"### {n:02d} · {localized(f.tag, lang)} · {_md_escape(f.headline)}", ""]
+    out += [_md_block(p) + "\n" for p in f.narrative]
+    out += [f"**{w['takeaways']}**", ""]
+    out += [f"- {_md_escape(t)}" for t in f.takeaways]
+    s = f.source
+    links = " · ".join(f"[{name}]({_md_url(url)})" for name, url in _links(s.links, lang))
+    authors = ", ".join(s.authors[:8]) + (" et al." if len(s.authors) > 8 else "")
+    ident = s.id + (f" · doi:{s.doi}" if s.doi and not s.id.startswith("doi:") else "")
+    cited = f"{_md_escape(s.title)} — {_md_escape(authors)} ({_md_escape(ident)})"
+    out += ["", f"**{w['source']}:** {cited} {links}"]
+    extra = _md_escape("; ".join(s.extra))
+    out += [f"*{w['why']}: {_md_escape(s.why)}{'; ' + extra if extra else ''}*", ""]
+    return out
 
 
 @cache
@@ -167,5 +208,6 @@ def html_context(b: Briefing) -> dict[str, Any]:
         "w": labels(b.lang),
         "tag": lambda t: localized(t, b.lang),
         "links": lambda links: _links(links, b.lang),
+        "href": web_url,
         "offset": len(b.featured),
     }

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from paperradar import __version__
 from paperradar.errors import UsageError
-from paperradar.models import Paper
+from paperradar.models import Paper, printable
 from paperradar.store import Store
 
 if TYPE_CHECKING:  # the ranker pulls numpy; import it only when ranking
@@ -80,6 +80,12 @@ def parse_day(value: str | None) -> dt.date | None:
         raise UsageError(f"--date {value!r} is not a date; use YYYY-MM-DD or 'today'") from None
 
 
+def shown(value: object) -> str:
+    """Text from a paper, a post or a server, ready for ``out.print``: control characters
+    dropped and rich markup escaped, so "Z2[u,v]" prints as written and "[/]" cannot crash."""
+    return escape(printable(str(value)))
+
+
 def emit_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
@@ -99,11 +105,11 @@ def paper_table(papers: list[Paper], *, scores: list[float] | None = None) -> Ta
         )
         upvotes = paper.source_data("hf-daily").get("upvotes")
         row = [
-            paper.id,
-            paper.title,
-            authors,
-            paper.primary_category or "",
-            "" if upvotes is None else str(upvotes),
+            shown(paper.id),
+            shown(paper.title),
+            shown(authors),
+            shown(paper.primary_category or ""),
+            "" if upvotes is None else shown(upvotes),
         ]
         if scores is not None:
             row.append(f"{-scores[index]:.1f}")
@@ -121,10 +127,10 @@ def ranking_table(result: RankResult, limit: int) -> Table:
     for n, item in enumerate(result.ranked[:limit], 1):
         table.add_row(
             str(n),
-            item.paper.id,
-            escape(item.paper.title),
+            shown(item.paper.id),
+            shown(item.paper.title),
             f"{item.score:.2f}",
-            escape("; ".join(item.reasons)) or "[dim]—[/]",
+            shown("; ".join(item.reasons)) or "[dim]—[/]",
         )
     return table
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -31,6 +30,7 @@ from paperradar.cli.app import (
     parse_day,
     ranking_table,
     resolve_home,
+    shown,
 )
 from paperradar.errors import UsageError
 
@@ -104,8 +104,8 @@ def show(
     if as_json:
         emit_json(paper.to_json())
         return
-    out.print(f"[bold]{paper.title}[/]")
-    out.print(", ".join(paper.authors))
+    out.print(f"[bold]{shown(paper.title)}[/]")
+    out.print(shown(", ".join(paper.authors)))
     facts = [
         ("id", paper.id + (f"v{paper.version}" if paper.version else "")),
         ("doi", paper.doi),
@@ -117,16 +117,16 @@ def show(
     ]
     for name, value in facts:
         if value:
-            out.print(f"[dim]{name:>10}[/] {value}")
+            out.print(f"[dim]{name:>10}[/] {shown(value)}")
     out.print()
-    out.print(paper.abstract)
+    out.print(shown(paper.abstract))
     if paper.observations:
         out.print()
         for obs in paper.observations:
             data = ", ".join(
                 f"{k}={v}" for k, v in obs.data.items() if k not in ("ai_summary", "ai_keywords")
             )
-            out.print(f"[dim]seen[/] {obs.observed_on} [cyan]{obs.source}[/] {data}")
+            out.print(f"[dim]seen[/] {obs.observed_on} [cyan]{obs.source}[/] {shown(data)}")
 
 
 @app.command()
@@ -170,11 +170,11 @@ def runs(
     for run in found:
         table.add_row(
             str(run.id),
-            run.command,
+            shown(run.command),
             run.started_at,
             run.status,
-            json.dumps(run.counts),
-            "; ".join(f"{k}: {v}" for k, v in run.errors.items()),
+            shown(json.dumps(run.counts)),
+            shown("; ".join(f"{k}: {v}" for k, v in run.errors.items())),
         )
     out.print(table)
 
@@ -219,7 +219,7 @@ def demo(
         f"{len(profile.liked)} liked paper; see `radar profile --home {target}`):\n"
     )
     out.print(ranking_table(result.ranking, 10))
-    out.print(f"\n[bold]Today's briefing:[/] {escape(result.briefing.title)}")
+    out.print(f"\n[bold]Today's briefing:[/] {shown(result.briefing.title)}")
     for path in result.written:
         out.print(f"  {path}")
     out.print(f"[dim]Any ingested day: radar brief --home {target} --date D [--format html][/]")

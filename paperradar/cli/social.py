@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from paperradar.cli.app import (
@@ -24,6 +23,7 @@ from paperradar.cli.app import (
     open_store,
     out,
     parse_day,
+    shown,
 )
 from paperradar.store.posts import StoredPost
 
@@ -93,8 +93,8 @@ def _posts_table(rows: list[dict[str, Any]]) -> Table:
         text = row["title"] or " ".join(str(row["text"]).split())[:160]
         table.add_row(
             str(row["posted_at"] or "")[:16].replace("T", " "),
-            escape(str(row["name"] or row["author"])),
-            escape(text),
+            shown(row["name"] or row["author"]),
+            shown(text),
             ", ".join(row["papers"]),
         )
     return table

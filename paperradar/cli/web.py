@@ -51,7 +51,9 @@ def serve(
         raise UsageError(f"--port {port} is not a TCP port")
     root = resolve_home(home)
     Store.open(root).close()  # a store that cannot open should fail here, not on the first page
-    shown = "localhost" if is_loopback(host) else host
+    # The address the server answers at: "localhost" only for the default loopback names.
+    shown = "localhost" if host in ("127.0.0.1", "localhost") else host
+    shown = f"[{shown}]" if ":" in shown else shown
     address = f"http://{shown}:{port}/"
     out.print(f"Paper Radar is at [bold]{address}[/] (store: {root})")
     if token:

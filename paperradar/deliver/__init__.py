@@ -3,8 +3,9 @@
 Each channel is tried on its own and reports "sent …" or the reason it failed; one failing
 channel never keeps the others from delivering, and the written files are always there. Email is
 one multipart message per reader (plain text, then the HTML briefing with its inline styles),
-over STARTTLS, SSL or plain SMTP; the password is read at send time and never printed. Webhooks
-post Slack's and Discord's incoming-webhook payloads or the briefing's JSON.
+over STARTTLS, SSL or plain SMTP, with every header made one line (``one_line``); the password
+is read at send time and never printed. Webhooks post Slack's and Discord's incoming-webhook
+payloads or the briefing's JSON.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from paperradar.brief.model import Briefing
 from paperradar.config import Config, Email, Webhook
 from paperradar.errors import DeliveryError, RadarError
 from paperradar.http import Fetcher
+from paperradar.models import printable
 from paperradar.store import Store
 
 DISCORD_LIMIT = 2000  # characters Discord accepts in one message
@@ -41,13 +43,21 @@ def write_files(day: str, texts: dict[str, str], directory: Path) -> list[Path]:
     return written
 
 
+def one_line(text: str) -> str:
+    """``text`` as a header value: every line break (CR, LF, U+2028, NEL, VT, FF…) and run of
+    spaces becomes one space, and control characters go. A title is written by an LLM or taken
+    from a paper, so it may hold a newline: the email module would refuse it (and stop the run),
+    and a header with a raw line break could add headers of its own."""
+    return " ".join(printable(text).split())
+
+
 def message(briefing: Briefing, texts: dict[str, str], email: Email, to: str) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = f"Paper Radar · {briefing.day}: {briefing.title}"
-    msg["From"] = email.sender
-    msg["To"] = to
+    msg["Subject"] = one_line(f"Paper Radar · {briefing.day}: {briefing.title}")
+    msg["From"] = one_line(email.sender)
+    msg["To"] = one_line(to)
     msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=email.sender.rsplit("@", 1)[-1])
+    msg["Message-ID"] = make_msgid(domain=one_line(email.sender).rsplit("@", 1)[-1])
     msg.set_content(texts["md"])
     msg.add_alternative(texts["html"], subtype="html")
     return msg

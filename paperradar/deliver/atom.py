@@ -2,7 +2,8 @@
 reader's top papers (each day's featured and noted papers, newest day first).
 
 Built with ElementTree, so every title and every body is escaped by the serializer, and ids are
-stable tag URIs, so a feed reader never shows an entry twice. ``radar feed`` writes them,
+stable tag URIs, so a feed reader never shows an entry twice. An entry links to the paper only
+through an http(s) URL (``web_url``), else to its page on this server. ``radar feed`` writes them,
 ``radar run`` refreshes them, and ``radar serve`` serves them at /feed/briefings.atom and
 /feed/papers.atom.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 from paperradar import brief
 from paperradar.brief.model import Briefing
 from paperradar.config import Config
+from paperradar.models import web_url
 from paperradar.store import Store
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -82,7 +84,11 @@ def papers_atom(store: Store, base: str, lang: str = "en") -> bytes:
             _el(entry, "title", f"[{f.tag}] {f.source.title}")
             _el(entry, "id", f"{TAG}paper:{f.paper_id}")
             _el(entry, "updated", _stamp(b.day))
-            _el(entry, "link", href=f.source.links.get("abs") or f"{base}/paper/{f.paper_id}")
+            _el(
+                entry,
+                "link",
+                href=web_url(f.source.links.get("abs")) or f"{base}/paper/{f.paper_id}",
+            )
             _el(entry, "summary", " ".join(f.narrative))
             for name in f.source.authors[:10]:
                 _el(_el(entry, "author"), "name", name)
@@ -91,7 +97,7 @@ def papers_atom(store: Store, base: str, lang: str = "en") -> bytes:
             _el(entry, "title", f"[{n.tag}] {n.title}")
             _el(entry, "id", f"{TAG}paper:{n.paper_id}")
             _el(entry, "updated", _stamp(b.day))
-            _el(entry, "link", href=n.link or f"{base}/paper/{n.paper_id}")
+            _el(entry, "link", href=web_url(n.link) or f"{base}/paper/{n.paper_id}")
             _el(entry, "summary", n.line)
     return _bytes(root)
 

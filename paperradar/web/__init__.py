@@ -70,7 +70,8 @@ def create_app(home: Path, *, host: str = "127.0.0.1", token: str | None = None)
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: "
+            + str(e["msg"]).removeprefix("Value error, ")
             for e in exc.errors()
         )
         return _error(request, 422, problems)
@@ -79,6 +80,15 @@ def create_app(home: Path, *, host: str = "127.0.0.1", token: str | None = None)
 
 
 def _error(request: Request, status: int, message: str) -> Response:
-    if request.url.path.startswith("/api") or "text/html" not in request.headers.get("accept", ""):
+    if not wants_html(request.url.path, request.headers.get("accept", "")):
         return JSONResponse({"detail": message}, status_code=status)
     return pages.error_page(request, status, message)
+
+
+def wants_html(path: str, accept: str) -> bool:
+    """An error on a page is a page, unless the client asks for JSON and not HTML; the API
+    (``/api``) always answers JSON."""
+    if path.startswith("/api"):
+        return False
+    accept = accept.lower()
+    return "text/html" in accept or "json" not in accept

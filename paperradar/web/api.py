@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import AfterValidator, BaseModel, Field
 
 from paperradar.models import Paper, Post
 from paperradar.rank import latest_day
 from paperradar.web import actions
-from paperradar.web.pages import PAGE, Day, FiltersDep, radar_of
+from paperradar.web.pages import DAY_PATTERN, PAGE, Day, FiltersDep, radar_of, real_day
 from paperradar.web.security import check_csrf
 from paperradar.web.state import Card, Radar
 
@@ -198,7 +198,11 @@ def briefings(request: Request) -> list[dict[str, Any]]:
 
 
 @router.get("/briefings/{day}", summary="One day's briefing (written offline if missing)")
-def briefing(request: Request, day: str, lang: Literal["en", "zh"] = "en") -> dict[str, Any]:
+def briefing(
+    request: Request,
+    day: Annotated[str, Path(pattern=DAY_PATTERN), AfterValidator(real_day)],
+    lang: Literal["en", "zh"] = "en",
+) -> dict[str, Any]:
     return actions.briefing(radar_of(request), day, lang).to_json()
 
 

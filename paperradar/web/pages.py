@@ -18,11 +18,13 @@ from urllib.parse import urlencode
 import jinja2
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import AfterValidator
 
 from paperradar import __version__
 from paperradar.brief.render import html_context
 from paperradar.brief.tags import TAGS
 from paperradar.errors import NotFoundError, UsageError
+from paperradar.models import web_url
 from paperradar.rank import latest_day
 from paperradar.web import actions
 from paperradar.web.security import check_csrf
@@ -31,7 +33,24 @@ from paperradar.web.state import SOURCE_FILTERS, Card, DayRanking, Filters, Rada
 router = APIRouter(include_in_schema=False)
 PAGE = 20  # cards per batch
 
-Day = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")]
+
+def real_day(value: str | None) -> str | None:
+    """A ``day`` parameter must be a calendar date, not only look like one (2026-13-45)."""
+    if value is not None:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value} is not a date: use YYYY-MM-DD") from None
+    return value
+
+
+DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+Day = Annotated[
+    str | None,
+    Query(pattern=DAY_PATTERN, description="YYYY-MM-DD"),
+    AfterValidator(real_day),
+]
+OneDay = Annotated[str, Query(pattern=DAY_PATTERN), AfterValidator(real_day)]
 Text = Annotated[str, Query(max_length=200)]
 
 
@@ -49,6 +68,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["thousands"] = lambda n: f"{n:,}"
     env.globals["link"] = link
+    env.globals["href"] = web_url  # every paper or post link goes through it before an href
     return env
 
 
@@ -146,7 +166,7 @@ def today(
 def more_cards(
     request: Request,
     filters: FiltersDep,
-    day: Annotated[str, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")],
+    day: OneDay,
     shown: Annotated[str, Query(max_length=20_000, pattern=r"^[0-9,]*$")] = "",
 ) -> Response:
     """The next batch as an HTML fragment: the best cards not yet shown (used by app.js)."""

@@ -2,13 +2,17 @@
 
 A pure ASGI middleware, so it runs before routing and costs microseconds. It enforces:
 
-- **Host**: on loopback only ``localhost``/``127.0.0.1``/``[::1]`` Host headers are served, which
-  stops DNS-rebinding pages from reaching the reader's store through their own domain.
+- **Host**: on loopback only ``localhost``/``127.0.0.1``/``[::1]`` and the bound address itself
+  (``--host 127.0.0.2``) are served as Host headers, which stops DNS-rebinding pages from
+  reaching the reader's store through their own domain.
 - **Token**: when one is set (required off loopback), every request must carry it as
   ``Authorization: Bearer``, the ``radar_token`` cookie, or once as ``?token=`` (which sets the
-  cookie and redirects to the same address without it, so it does not linger in the history).
-- **CSRF**: state changes are POST only; a POST must come from this origin (``Origin`` and
-  ``Sec-Fetch-Site`` when the browser sends them) and carry the ``radar_csrf`` cookie's value
+  cookie and redirects to the same path on this server without it, so it does not linger in the
+  history; ``//host/...`` never becomes an off-site redirect).
+- **CSRF**: state changes are POST only; a POST must come from this origin, port included
+  (``Origin`` and ``Sec-Fetch-Site`` when the browser sends them: cookies are shared by every
+  port of a host, so a page on another local port could plant the cookie) and carry the
+  ``radar_csrf`` cookie's value
   back, in the ``X-CSRF-Token`` header or a ``csrf`` form field (checked by ``check_csrf``).
 - **Headers**: a Content-Security-Policy that allows only this origin's own script and no
   frames, plus nosniff and no-referrer, on every response.
@@ -17,13 +21,14 @@ A pure ASGI middleware, so it runs before routing and costs microseconds. It enf
 from __future__ import annotations
 
 import hmac
+import html
 import ipaddress
 import json
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from fastapi import HTTPException, Request
 
@@ -66,6 +71,8 @@ class Guard:
         self.app = app
         self.token = token or None
         self.loopback_only = is_loopback(host)
+        bound = _hostname(host)
+        self.hosts = LOOPBACK_NAMES | {bound, f"[{bound.strip('[]')}]"}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,8 +80,10 @@ class Guard:
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         cookies = _cookies(headers.get("cookie", ""))
-        if self.loopback_only and _hostname(headers.get("host", "")) not in LOOPBACK_NAMES:
-            await _refuse(send, 400, "unknown Host header: this server answers on localhost only")
+        if self.loopback_only and _hostname(headers.get("host", "")) not in self.hosts:
+            await _refuse(
+                send, 400, "unknown Host header: this server answers on localhost only", scope
+            )
             return
         extra: list[tuple[bytes, bytes]] = []
         if self.token and not self._authorised(headers, cookies):
@@ -82,18 +91,25 @@ class Guard:
             given = query.pop("token", "")
             if given and hmac.compare_digest(given, self.token) and scope["method"] == "GET":
                 rest = urlencode(query)
-                where = scope["path"] + (f"?{rest}" if rest else "")
+                where = _local_path(scope["path"]) + (f"?{rest}" if rest else "")
                 await _redirect(send, where, _cookie(TOKEN_COOKIE, self.token))
                 return
-            await _refuse(send, 401, "this radar needs its token (Authorization: Bearer …)")
+            await _refuse(
+                send,
+                401,
+                "this radar needs its token: open the address once with ?token=… "
+                "(API clients send Authorization: Bearer …)",
+                scope,
+            )
             return
         if scope["method"] not in SAFE_METHODS:
             site = headers.get("sec-fetch-site", "same-origin")
             origin = headers.get("origin")
             if site not in ("same-origin", "none") or (
-                origin and _hostname(origin.split("://", 1)[-1]) != _hostname(headers["host"])
+                origin is not None
+                and not _same_origin(origin, headers.get("host", ""), scope.get("scheme", "http"))
             ):
-                await _refuse(send, 403, "cross-site request refused")
+                await _refuse(send, 403, "cross-site request refused", scope)
                 return
         csrf = cookies.get(CSRF_COOKIE, "")
         if len(csrf) < 16:
@@ -127,6 +143,30 @@ async def check_csrf(request: Request) -> None:
         raise HTTPException(403, "missing or stale CSRF token: reload the page and try again")
 
 
+def _same_origin(origin: str, host: str, scheme: str) -> bool:
+    """Whether the ``Origin`` header names this server: same host and same port, where a port
+    left out is the default of the origin's scheme for the Origin and of the request's own
+    scheme (``https`` behind a proxy uvicorn trusts) for the Host header."""
+    defaults = {"http": 80, "https": 443}
+    try:
+        theirs = urlsplit(origin.strip().lower())
+        ours = urlsplit(f"//{host.strip().lower()}")
+        their_port, our_port = theirs.port, ours.port
+    except ValueError:  # a malformed port or bracket
+        return False
+    if theirs.scheme not in defaults or theirs.hostname is None:
+        return False  # "null" (a sandboxed frame, a file) or no web origin at all
+    return theirs.hostname == ours.hostname and (their_port or defaults[theirs.scheme]) == (
+        our_port or defaults.get(scheme, 80)
+    )
+
+
+def _local_path(path: str) -> str:
+    """``path`` as a redirect target on this server: one leading slash (a browser reads "//x" or
+    "/\\x" as another host) and the rest percent-encoded as it arrived decoded."""
+    return "/" + quote(path.lstrip("/\\"), safe="/:@!$&'()*+,;=~")
+
+
 def _hostname(host: str) -> str:
     host = host.strip().lower()
     if host.startswith("["):
@@ -147,16 +187,35 @@ def _cookie(name: str, value: str) -> bytes:
     return f"{name}={value}; Path=/; HttpOnly; SameSite=Strict".encode()
 
 
-async def _refuse(send: Send, status: int, message: str) -> None:
-    body = json.dumps({"detail": message}).encode()
+async def _refuse(send: Send, status: int, message: str, scope: Scope | None = None) -> None:
+    """The refusal as JSON, or as a small page for a browser asking for a page (the templates
+    are not used: the guard answers before the app, and must not depend on it)."""
+    accept = _header(scope, "accept") if scope else ""
+    if scope is not None and "text/html" in accept and not scope["path"].startswith("/api"):
+        kind, body = b"text/html; charset=utf-8", _page(status, message)
+    else:
+        kind, body = b"application/json", json.dumps({"detail": message}).encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), *HEADERS],
+            "headers": [(b"content-type", kind), *HEADERS],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: Scope, name: str) -> str:
+    wanted = name.encode()
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k.lower() == wanted), "")
+
+
+def _page(status: int, message: str) -> bytes:
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>'
+        f"{status} · Paper Radar</title></head><body><h1>Paper Radar cannot answer this</h1>"
+        f"<p>{html.escape(message)}</p></body></html>"
+    ).encode()
 
 
 async def _redirect(send: Send, where: str, cookie: bytes) -> None:
