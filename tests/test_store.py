@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -421,3 +425,68 @@ def test_many_keys_are_asked_in_chunks_and_keep_the_order_asked(store: Store) ->
     with pytest.raises(ValueError, match="exactly one"):
         list(rows_in(store._db, "SELECT pk FROM papers", pks))
     assert list(rows_in(store._db, f"SELECT pk FROM papers WHERE pk IN {KEYS}", [])) == []
+
+
+# -- several processes at once -------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def radar_process(home: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    """``radar ARGS --home HOME`` in a child process running this tree's code."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    return subprocess.Popen(
+        [sys.executable, "-m", "paperradar", *args, "--home", str(home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
+
+
+def test_twenty_first_commands_at_once_on_a_new_home_all_succeed(tmp_path: Path) -> None:
+    home = tmp_path / "new"
+    children = [radar_process(home, "init") for _ in range(20)]
+    outcomes = [(child.wait(timeout=120), *child.communicate()) for child in children]
+    failed = [(code, err) for code, _, err in outcomes if code != 0 or err]
+    assert failed == []
+    with Store.open(home) as store:
+        assert store.count() == 0
+        version = store._db.execute("PRAGMA user_version").fetchone()[0]
+    assert version == len(list((ROOT / "paperradar/migrations").glob("*.sql")))
+
+
+def hold_write_lock(path: Path) -> sqlite3.Connection:
+    """Another process's long write (an import): a connection holding the write lock."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_a_writer_waits_for_a_held_write_then_succeeds(tmp_path: Path) -> None:
+    Store.open(tmp_path).close()
+    holder = hold_write_lock(tmp_path / "radar.db")
+    child = radar_process(tmp_path, "follow", "keyword", "KV cache")
+    time.sleep(4)  # past the store's first busy wait, so the child says it is waiting
+    assert child.poll() is None
+    holder.execute("COMMIT")
+    holder.close()
+    code = child.wait(timeout=60)
+    out, err = child.communicate()
+    assert code == 0 and "Following keyword 'KV cache'" in out
+    assert "waiting" in err and "Traceback" not in err
+
+
+def test_a_writer_that_waits_too_long_fails_with_one_line(tmp_path: Path) -> None:
+    Store.open(tmp_path).close()
+    holder = hold_write_lock(tmp_path / "radar.db")
+    try:
+        child = radar_process(tmp_path, "follow", "keyword", "KV cache", RADAR_STORE_WAIT="3")
+        code = child.wait(timeout=60)
+        _, err = child.communicate()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 1 and "Traceback" not in err
+    errors = [line for line in err.splitlines() if line.startswith("radar: error:")]
+    assert len(errors) == 1 and "busy" in errors[0]
