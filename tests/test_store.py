@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import sqlite3
@@ -490,3 +491,66 @@ def test_a_writer_that_waits_too_long_fails_with_one_line(tmp_path: Path) -> Non
     assert code == 1 and "Traceback" not in err
     errors = [line for line in err.splitlines() if line.startswith("radar: error:")]
     assert len(errors) == 1 and "busy" in errors[0]
+
+
+def test_a_run_whose_process_was_killed_is_marked_interrupted(tmp_path: Path) -> None:
+    Store.open(tmp_path).close()
+    script = (
+        "import sys, time\nfrom pathlib import Path\nfrom paperradar.store import Store\n"
+        "store = Store.open(Path(sys.argv[1]))\nstore.start_run('ingest arxiv')\n"
+        "print('started', flush=True)\ntime.sleep(60)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert child.stdout is not None and child.stdout.readline() == "started\n"
+    with Store.open(tmp_path) as store:
+        assert [r.status for r in store.runs()] == ["running"]  # its process is still there
+    child.kill()
+    child.wait()
+    listed = radar_process(tmp_path, "runs", "--json")
+    out, _ = listed.communicate(timeout=60)
+    assert [r["status"] for r in json.loads(out)] == ["interrupted"]
+    db = sqlite3.connect(tmp_path / "radar.db")
+    try:  # written down by the command that noticed, not only shown
+        assert db.execute("SELECT status, finished_at IS NOT NULL FROM runs").fetchall() == [
+            ("interrupted", 1)
+        ]
+    finally:
+        db.close()
+
+
+def test_the_store_survives_kill_9_during_an_import(tmp_path: Path) -> None:
+    lines = gzip.decompress((ROOT / "paperradar/data/sample_arxiv.jsonl.gz").read_bytes())
+    records = [json.loads(line) for line in lines.splitlines()]
+    path = tmp_path / "big.jsonl"
+    with path.open("w") as handle:
+        for copy in range(20):
+            for n, record in enumerate(records):
+                record = {**record, "id": f"25{copy + 1:02d}.{n:05d}"}
+                record["title"] = f"{record['title']} (copy {copy})"
+                handle.write(json.dumps(record) + "\n")
+    home = tmp_path / "home"
+    with Store.open(home) as store:
+        store.upsert(arxiv_api.parse(data("arxiv_api/query_cs.AI_cs.LG_2026-07-13.xml")))
+    child = radar_process(home, "import", str(path))
+    wal = home / "radar.db-wal"
+    deadline = time.monotonic() + 60
+    while (not wal.exists() or wal.stat().st_size < 4 << 20) and time.monotonic() < deadline:
+        assert child.poll() is None, child.communicate()
+        time.sleep(0.05)
+    child.kill()  # SIGKILL: no handler, no rollback, mid-transaction
+    child.wait()
+    db = sqlite3.connect(home / "radar.db")
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        db.execute("INSERT INTO papers_fts (papers_fts) VALUES ('integrity-check')")
+        assert db.execute("SELECT count(*) FROM papers").fetchone() == (50,)  # all or nothing
+    finally:
+        db.close()
+    with Store.open(home) as store:
+        assert [r.status for r in store.runs()] == ["interrupted"]
+        assert len(store.search("agents", limit=100)) > 0
