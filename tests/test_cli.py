@@ -166,3 +166,58 @@ def test_console_script_exits_quickly_with_the_same_codes_and_output(tmp_path: P
     shell = f"{sys.executable} -m paperradar papers --json --home {tmp_path} | head -c 1"
     piped = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=120)
     assert piped.stdout == "[" and piped.stderr == ""
+
+
+@pytest.mark.parametrize("every", ["0h", "0s", "30m", "59m"])
+def test_run_every_refuses_intervals_under_an_hour(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, every: str
+) -> None:
+    from paperradar.cli import run as run_module
+
+    def sleep(_: float) -> None:
+        raise AssertionError(f"--every {every} was accepted: the runs would go back to back")
+
+    monkeypatch.setattr(run_module.time, "sleep", sleep)
+    monkeypatch.setattr(run_module, "_run_once", lambda *_: 0)  # never the network
+    code, _, err = radar(capsys, "run", "--every", every, "--home", str(tmp_path))
+    assert code == 2 and "at most once an hour" in err and len(err.strip().splitlines()) == 1
+
+
+class Stop(Exception):
+    """Ends a ``radar run --every`` loop in a test."""
+
+
+def test_run_every_waits_after_a_failed_run_and_keeps_going(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperradar.cli import run as run_module
+    from paperradar.errors import StoreError
+
+    outcomes: list[Exception | int] = [StoreError("the store is busy"), 0, StoreError("again")]
+    slept: list[float] = []
+
+    def run_once(*_: object) -> int:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 3:
+            raise Stop
+
+    monkeypatch.setattr(run_module, "_run_once", run_once)
+    monkeypatch.setattr(run_module.time, "sleep", sleep)
+    with pytest.raises(Stop):
+        main(["run", "--every", "24h", "--home", str(tmp_path)])
+    assert slept == [3600, 86400, 3600]  # a failure retries after 1h, a success after 24h
+    err = capsys.readouterr().err
+    assert "radar: error: the store is busy" in err and "Next run in 1h." in err
+    assert "Next run in 24h." in err
+
+    slept.clear()
+    outcomes[:] = [StoreError("down"), StoreError("down"), StoreError("down")]
+    with pytest.raises(Stop):
+        main(["run", "--every", "90m", "--home", str(tmp_path)])
+    assert slept == [3600, 3600, 3600]  # never sooner than an hour, never a tight loop
