@@ -221,3 +221,24 @@ def test_run_every_waits_after_a_failed_run_and_keeps_going(
     with pytest.raises(Stop):
         main(["run", "--every", "90m", "--home", str(tmp_path)])
     assert slept == [3600, 3600, 3600]  # never sooner than an hour, never a tight loop
+
+
+def test_schedule_install_without_the_scheduler_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    monkeypatch.setenv("PATH", str(tools))  # neither crontab nor systemctl
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    home = str(tmp_path / "radar")
+    for args in (["--cron"], []):
+        code, _, err = radar(capsys, "schedule", "--install", *args, "--home", home)
+        assert code == 2 and "Traceback" not in err
+        assert err.startswith("radar: error: cannot install the schedule:")
+        assert "is not installed" in err and "crontab line: 0 7 * * *" in err
+    # systemctl present, but no user instance (a container, an ssh session)
+    fake = tools / "systemctl"
+    fake.write_text("#!/bin/sh\necho 'Failed to connect to bus: No medium found' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    code, _, err = radar(capsys, "schedule", "--install", "--home", home)
+    assert code == 2 and "Failed to connect to bus" in err and "Traceback" not in err

@@ -171,15 +171,13 @@ def schedule(
         if not install:
             out.print(line, markup=False, highlight=False, soft_wrap=True)
             return
-        current = subprocess.run(["crontab", "-l"], capture_output=True, text=True)
+        current = _call(["crontab", "-l"], instead=line, check=False)
         lines = [
             x
             for x in current.stdout.splitlines()
             if "paperradar" not in x and " radar run" not in x
         ]
-        subprocess.run(
-            ["crontab", "-"], input="\n".join([*lines, line]) + "\n", text=True, check=True
-        )
+        _call(["crontab", "-"], instead=line, given="\n".join([*lines, line]) + "\n")
         out.print("Installed in your crontab:\n" + line, markup=False, soft_wrap=True)
         return
     service = (
@@ -207,9 +205,35 @@ def schedule(
     units.mkdir(parents=True, exist_ok=True)
     (units / "paper-radar.service").write_text(service)
     (units / "paper-radar.timer").write_text(timer)
-    subprocess.run(["systemctl", "--user", "daemon-reload"], check=True)
-    subprocess.run(["systemctl", "--user", "enable", "--now", "paper-radar.timer"], check=True)
+    by_cron = f"{minute} {hour} * * * {command}"
+    for step in (["daemon-reload"], ["enable", "--now", "paper-radar.timer"]):
+        _call(["systemctl", "--user", *step], instead=by_cron, units=units)
     out.print(f"Installed and started paper-radar.timer ({hour:02d}:{minute:02d} daily).")
+
+
+def _call(
+    args: list[str],
+    *,
+    instead: str,
+    given: str | None = None,
+    check: bool = True,
+    units: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``args``; when the tool is missing or fails (no crontab, no systemd user instance in
+    a container or over ssh), a UsageError that says what to do by hand instead."""
+    try:
+        return subprocess.run(args, input=given, capture_output=True, text=True, check=check)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            why = f"{args[0]} is not installed"
+        else:
+            said = (getattr(exc, "stderr", None) or str(exc)).strip().splitlines()
+            why = f"`{' '.join(args)}` failed" + (f": {said[-1]}" if said else "")
+        written = f" (the unit files are written in {units})" if units else ""
+        raise UsageError(
+            f"cannot install the schedule: {why}{written}; run `radar run` from another "
+            f"scheduler instead, e.g. this crontab line: {instead}"
+        ) from exc
 
 
 @config_app.callback(invoke_without_command=True)
