@@ -211,3 +211,79 @@ def test_paper_text_prints_as_written_in_the_terminal(
         for char in ("\x1b", "\x07", "\x9b"):
             assert char not in out + err, (args, char)
     assert "[red]codes[/red]" in out  # the abstract, from `radar show`
+
+
+@pytest.mark.parametrize("every", ["0h", "0s", "30m", "59m"])
+def test_run_every_refuses_intervals_under_an_hour(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, every: str
+) -> None:
+    from paperradar.cli import run as run_module
+
+    def sleep(_: float) -> None:
+        raise AssertionError(f"--every {every} was accepted: the runs would go back to back")
+
+    monkeypatch.setattr(run_module.time, "sleep", sleep)
+    monkeypatch.setattr(run_module, "_run_once", lambda *_: 0)  # never the network
+    code, _, err = radar(capsys, "run", "--every", every, "--home", str(tmp_path))
+    assert code == 2 and "at most once an hour" in err and len(err.strip().splitlines()) == 1
+
+
+class Stop(Exception):
+    """Ends a ``radar run --every`` loop in a test."""
+
+
+def test_run_every_waits_after_a_failed_run_and_keeps_going(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperradar.cli import run as run_module
+    from paperradar.errors import StoreError
+
+    outcomes: list[Exception | int] = [StoreError("the store is busy"), 0, StoreError("again")]
+    slept: list[float] = []
+
+    def run_once(*_: object) -> int:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 3:
+            raise Stop
+
+    monkeypatch.setattr(run_module, "_run_once", run_once)
+    monkeypatch.setattr(run_module.time, "sleep", sleep)
+    with pytest.raises(Stop):
+        main(["run", "--every", "24h", "--home", str(tmp_path)])
+    assert slept == [3600, 86400, 3600]  # a failure retries after 1h, a success after 24h
+    err = capsys.readouterr().err
+    assert "radar: error: the store is busy" in err and "Next run in 1h." in err
+    assert "Next run in 24h." in err
+
+    slept.clear()
+    outcomes[:] = [StoreError("down"), StoreError("down"), StoreError("down")]
+    with pytest.raises(Stop):
+        main(["run", "--every", "90m", "--home", str(tmp_path)])
+    assert slept == [3600, 3600, 3600]  # never sooner than an hour, never a tight loop
+
+
+def test_schedule_install_without_the_scheduler_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    monkeypatch.setenv("PATH", str(tools))  # neither crontab nor systemctl
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    home = str(tmp_path / "radar")
+    for args in (["--cron"], []):
+        code, _, err = radar(capsys, "schedule", "--install", *args, "--home", home)
+        assert code == 2 and "Traceback" not in err
+        assert err.startswith("radar: error: cannot install the schedule:")
+        assert "is not installed" in err and "crontab line: 0 7 * * *" in err
+    # systemctl present, but no user instance (a container, an ssh session)
+    fake = tools / "systemctl"
+    fake.write_text("#!/bin/sh\necho 'Failed to connect to bus: No medium found' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    code, _, err = radar(capsys, "schedule", "--install", "--home", home)
+    assert code == 2 and "Failed to connect to bus" in err and "Traceback" not in err

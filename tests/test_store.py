@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -421,3 +426,131 @@ def test_many_keys_are_asked_in_chunks_and_keep_the_order_asked(store: Store) ->
     with pytest.raises(ValueError, match="exactly one"):
         list(rows_in(store._db, "SELECT pk FROM papers", pks))
     assert list(rows_in(store._db, f"SELECT pk FROM papers WHERE pk IN {KEYS}", [])) == []
+
+
+# -- several processes at once -------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def radar_process(home: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    """``radar ARGS --home HOME`` in a child process running this tree's code."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    return subprocess.Popen(
+        [sys.executable, "-m", "paperradar", *args, "--home", str(home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
+
+
+def test_twenty_first_commands_at_once_on_a_new_home_all_succeed(tmp_path: Path) -> None:
+    home = tmp_path / "new"
+    children = [radar_process(home, "init") for _ in range(20)]
+    outcomes = [(child.wait(timeout=120), *child.communicate()) for child in children]
+    failed = [(code, err) for code, _, err in outcomes if code != 0 or err]
+    assert failed == []
+    with Store.open(home) as store:
+        assert store.count() == 0
+        version = store._db.execute("PRAGMA user_version").fetchone()[0]
+    assert version == len(list((ROOT / "paperradar/migrations").glob("*.sql")))
+
+
+def hold_write_lock(path: Path) -> sqlite3.Connection:
+    """Another process's long write (an import): a connection holding the write lock."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_a_writer_waits_for_a_held_write_then_succeeds(tmp_path: Path) -> None:
+    Store.open(tmp_path).close()
+    holder = hold_write_lock(tmp_path / "radar.db")
+    child = radar_process(tmp_path, "follow", "keyword", "KV cache")
+    time.sleep(4)  # past the store's first busy wait, so the child says it is waiting
+    assert child.poll() is None
+    holder.execute("COMMIT")
+    holder.close()
+    code = child.wait(timeout=60)
+    out, err = child.communicate()
+    assert code == 0 and "Following keyword 'KV cache'" in out
+    assert "waiting" in err and "Traceback" not in err
+
+
+def test_a_writer_that_waits_too_long_fails_with_one_line(tmp_path: Path) -> None:
+    Store.open(tmp_path).close()
+    holder = hold_write_lock(tmp_path / "radar.db")
+    try:
+        child = radar_process(tmp_path, "follow", "keyword", "KV cache", RADAR_STORE_WAIT="3")
+        code = child.wait(timeout=60)
+        _, err = child.communicate()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 1 and "Traceback" not in err
+    errors = [line for line in err.splitlines() if line.startswith("radar: error:")]
+    assert len(errors) == 1 and "busy" in errors[0]
+
+
+def test_a_run_whose_process_was_killed_is_marked_interrupted(tmp_path: Path) -> None:
+    Store.open(tmp_path).close()
+    script = (
+        "import sys, time\nfrom pathlib import Path\nfrom paperradar.store import Store\n"
+        "store = Store.open(Path(sys.argv[1]))\nstore.start_run('ingest arxiv')\n"
+        "print('started', flush=True)\ntime.sleep(60)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert child.stdout is not None and child.stdout.readline() == "started\n"
+    with Store.open(tmp_path) as store:
+        assert [r.status for r in store.runs()] == ["running"]  # its process is still there
+    child.kill()
+    child.wait()
+    listed = radar_process(tmp_path, "runs", "--json")
+    out, _ = listed.communicate(timeout=60)
+    assert [r["status"] for r in json.loads(out)] == ["interrupted"]
+    db = sqlite3.connect(tmp_path / "radar.db")
+    try:  # written down by the command that noticed, not only shown
+        assert db.execute("SELECT status, finished_at IS NOT NULL FROM runs").fetchall() == [
+            ("interrupted", 1)
+        ]
+    finally:
+        db.close()
+
+
+def test_the_store_survives_kill_9_during_an_import(tmp_path: Path) -> None:
+    lines = gzip.decompress((ROOT / "paperradar/data/sample_arxiv.jsonl.gz").read_bytes())
+    records = [json.loads(line) for line in lines.splitlines()]
+    path = tmp_path / "big.jsonl"
+    with path.open("w") as handle:
+        for copy in range(20):
+            for n, record in enumerate(records):
+                record = {**record, "id": f"25{copy + 1:02d}.{n:05d}"}
+                record["title"] = f"{record['title']} (copy {copy})"
+                handle.write(json.dumps(record) + "\n")
+    home = tmp_path / "home"
+    with Store.open(home) as store:
+        store.upsert(arxiv_api.parse(data("arxiv_api/query_cs.AI_cs.LG_2026-07-13.xml")))
+    child = radar_process(home, "import", str(path))
+    wal = home / "radar.db-wal"
+    deadline = time.monotonic() + 60
+    while (not wal.exists() or wal.stat().st_size < 4 << 20) and time.monotonic() < deadline:
+        assert child.poll() is None, child.communicate()
+        time.sleep(0.05)
+    child.kill()  # SIGKILL: no handler, no rollback, mid-transaction
+    child.wait()
+    db = sqlite3.connect(home / "radar.db")
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        db.execute("INSERT INTO papers_fts (papers_fts) VALUES ('integrity-check')")
+        assert db.execute("SELECT count(*) FROM papers").fetchone() == (50,)  # all or nothing
+    finally:
+        db.close()
+    with Store.open(home) as store:
+        assert [r.status for r in store.runs()] == ["interrupted"]
+        assert len(store.search("agents", limit=100)) > 0

@@ -33,7 +33,7 @@ from paperradar.cli.app import (
     parse_day,
     resolve_home,
 )
-from paperradar.errors import UsageError
+from paperradar.errors import RadarError, UsageError
 
 config_app = typer.Typer(
     help="Show, create or check the configuration file.", no_args_is_help=False
@@ -42,11 +42,22 @@ app.add_typer(config_app, name="config")
 MARKS = {"ok": "[green]✓[/]", "reused": "[green]↺[/]", "empty": "[yellow]○[/]"}
 
 
+# The shortest --every: a daily briefing mailed more than hourly is a loop, not a schedule.
+SHORTEST = 3600.0
+# After a run that failed outright (the store busy, the config wrong), the next try comes after
+# this long or the interval, whichever is shorter: soon enough to save the day's briefing, never
+# a tight loop under systemd's Restart= or a shell's `while`.
+RETRY = 3600.0
+
+
 def _every(text: str) -> float:
     match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhd])", text.strip())
     if not match:
         raise UsageError(f"--every {text!r}: write it like 24h, 90m or 1d")
-    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    seconds = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    if seconds < SHORTEST:
+        raise UsageError(f"--every {text!r} is too often: run at most once an hour (e.g. 24h)")
+    return seconds
 
 
 @app.command()
@@ -56,21 +67,37 @@ def run(
         bool, typer.Option("--force", help="Refetch sources already fetched.")
     ] = False,
     every: Annotated[
-        str | None, typer.Option("--every", help="Keep running: e.g. 24h (foreground service).")
+        str | None,
+        typer.Option(
+            "--every",
+            help="Keep running: e.g. 24h, at least 1h (foreground service); a run that fails "
+            "is tried again after 1h or the interval, whichever is shorter.",
+        ),
     ] = None,
     as_json: AsJson = False,
     home: Home = None,
 ) -> None:
     """The daily job: fetch every configured source, link, rank, brief, and deliver."""
     interval = _every(every) if every else None
+    if interval is None:
+        if _run_once(parse_day(date) or dt.date.today(), force, as_json, home):
+            raise NothingNew("run")
+        return
     while True:
-        code = _run_once(parse_day(date) or dt.date.today(), force, as_json, home)
-        if interval is None:
-            if code:
-                raise NothingNew("run")
-            return
-        err.print(f"[dim]Next run in {every}.[/]")
-        time.sleep(interval)
+        try:
+            _run_once(parse_day(date) or dt.date.today(), force, as_json, home)
+            delay = interval
+        except RadarError as exc:
+            # A service outlives one bad run: say why, and try again later instead of exiting.
+            delay = min(interval, RETRY)
+            err.print(f"[red]radar: error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        err.print(f"[dim]Next run in {_duration(delay)}.[/]")
+        time.sleep(delay)
+
+
+def _duration(seconds: float) -> str:
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
 
 
 def _run_once(day: dt.date, force: bool, as_json: bool, home: Path | None) -> int:
@@ -144,15 +171,13 @@ def schedule(
         if not install:
             out.print(line, markup=False, highlight=False, soft_wrap=True)
             return
-        current = subprocess.run(["crontab", "-l"], capture_output=True, text=True)
+        current = _call(["crontab", "-l"], instead=line, check=False)
         lines = [
             x
             for x in current.stdout.splitlines()
             if "paperradar" not in x and " radar run" not in x
         ]
-        subprocess.run(
-            ["crontab", "-"], input="\n".join([*lines, line]) + "\n", text=True, check=True
-        )
+        _call(["crontab", "-"], instead=line, given="\n".join([*lines, line]) + "\n")
         out.print("Installed in your crontab:\n" + line, markup=False, soft_wrap=True)
         return
     service = (
@@ -180,9 +205,35 @@ def schedule(
     units.mkdir(parents=True, exist_ok=True)
     (units / "paper-radar.service").write_text(service)
     (units / "paper-radar.timer").write_text(timer)
-    subprocess.run(["systemctl", "--user", "daemon-reload"], check=True)
-    subprocess.run(["systemctl", "--user", "enable", "--now", "paper-radar.timer"], check=True)
+    by_cron = f"{minute} {hour} * * * {command}"
+    for step in (["daemon-reload"], ["enable", "--now", "paper-radar.timer"]):
+        _call(["systemctl", "--user", *step], instead=by_cron, units=units)
     out.print(f"Installed and started paper-radar.timer ({hour:02d}:{minute:02d} daily).")
+
+
+def _call(
+    args: list[str],
+    *,
+    instead: str,
+    given: str | None = None,
+    check: bool = True,
+    units: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``args``; when the tool is missing or fails (no crontab, no systemd user instance in
+    a container or over ssh), a UsageError that says what to do by hand instead."""
+    try:
+        return subprocess.run(args, input=given, capture_output=True, text=True, check=check)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            why = f"{args[0]} is not installed"
+        else:
+            said = (getattr(exc, "stderr", None) or str(exc)).strip().splitlines()
+            why = f"`{' '.join(args)}` failed" + (f": {said[-1]}" if said else "")
+        written = f" (the unit files are written in {units})" if units else ""
+        raise UsageError(
+            f"cannot install the schedule: {why}{written}; run `radar run` from another "
+            f"scheduler instead, e.g. this crontab line: {instead}"
+        ) from exc
 
 
 @config_app.callback(invoke_without_command=True)

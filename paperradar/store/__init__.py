@@ -9,24 +9,20 @@ narrow on purpose: a PostgreSQL backend will implement the same methods.
 This module opens the database, migrates it and runs transactions; each concern's methods live in
 a module of its own mixed into ``Store``: papers.py (reading papers), upsert.py with merge.py
 (writing them), fts.py (the search index), reader.py (profile, feedback, embeddings), posts.py,
-briefs.py, browse.py; sql.py holds what they share.
+briefs.py, browse.py, runs.py; sql.py holds what they share, schema.py applies the migrations
+and busy.py waits for another process's write.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from paperradar.errors import StoreError
 from paperradar.models import Item
-from paperradar.store import fts
+from paperradar.store import busy, fts, schema
 from paperradar.store.briefs import BriefTables
 from paperradar.store.browse import BrowseTables
 from paperradar.store.merge import Prepared, prepare
@@ -35,6 +31,8 @@ from paperradar.store.papers import PaperTables
 from paperradar.store.posts import PostTables
 from paperradar.store.rankings import RankingTables
 from paperradar.store.reader import ReaderTables
+from paperradar.store.runs import Run as Run
+from paperradar.store.runs import RunTables
 from paperradar.store.sql import CHUNK, batches, now_iso
 from paperradar.store.stats import UpsertStats as UpsertStats
 from paperradar.store.upsert import write_chunk
@@ -42,36 +40,45 @@ from paperradar.store.upsert import write_chunk
 DB_NAME = "radar.db"
 
 
-@dataclass(frozen=True)
-class Run:
-    """One recorded command (an ingest, a daily run): its outcome, what it counted per stage or
-    source, and the error of each part that failed."""
-
-    id: int
-    command: str
-    started_at: str
-    finished_at: str | None
-    status: str
-    counts: dict[str, Any]
-    errors: dict[str, str]
-
-
-class Store(PaperTables, ReaderTables, BriefTables, BrowseTables, PostTables, RankingTables):
+class Store(
+    PaperTables, ReaderTables, BriefTables, BrowseTables, PostTables, RankingTables, RunTables
+):
     """A paper store in ``home``/radar.db; use as a context manager or call ``close``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._wait = busy.wait_limit()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            # Opening waits as long as a writer would: another process may be creating or
+            # migrating this very store (schema.py), and that is never worth an error.
+            self._db = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=self._wait
+            )
             self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA cache_size = -65536")
+            schema.migrate(self._db, path)
+            busy.set_timeout(self._db, busy.QUIET)
+            self._mark_interrupted()
+        except sqlite3.OperationalError as exc:
+            if busy.is_busy(exc):
+                raise busy.gave_up(exc, "another radar command", self._wait) from exc
+            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA cache_size = -65536")
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        self._migrate()
+
+    def _mark_interrupted(self) -> None:
+        # Only if the lock comes within a moment: a store opened for reading must not wait for an
+        # import to record what it will read as interrupted anyway (runs.py).
+        wait, self._wait = self._wait, 0.0
+        try:
+            self.mark_interrupted()
+        except StoreError:
+            pass  # the write lock is held; the next command to open the store marks them
+        finally:
+            self._wait = wait
 
     @classmethod
     def open(cls, home: Path) -> Store:
@@ -86,35 +93,14 @@ class Store(PaperTables, ReaderTables, BriefTables, BrowseTables, PostTables, Ra
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    # -- schema -------------------------------------------------------------------------------
-
-    def _migrate(self) -> None:
-        current = self._db.execute("PRAGMA user_version").fetchone()[0]
-        scripts = sorted(
-            (int(f.name.split("_", 1)[0]), f)
-            for f in resources.files("paperradar.migrations").iterdir()
-            if re.match(r"\d{4}_.*\.sql$", f.name)
-        )
-        latest = scripts[-1][0] if scripts else 0
-        if current > latest:
-            raise StoreError(
-                f"{self.path} was written by a newer Paper Radar (schema {current}, this version "
-                f"knows {latest}); upgrade paper-radar"
-            )
-        for number, script in scripts:
-            if number > current:
-                # executescript commits on its own; the version bump rides in the same script.
-                self._db.executescript(
-                    f"BEGIN;\n{script.read_text()}\nPRAGMA user_version = {number};\nCOMMIT;"
-                )
-
     def _write(self) -> AbstractContextManager[None]:  # what the mixins call (sql.Tables)
         return self.transaction()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing: a failure inside leaves the store as it was."""
-        self._db.execute("BEGIN IMMEDIATE")
+        """All or nothing: a failure inside leaves the store as it was. Waits for another
+        process's write to finish first (busy.py), for up to RADAR_STORE_WAIT seconds."""
+        busy.begin(self._db, self._wait, self.writer)
         try:
             yield
         except BaseException:
@@ -158,7 +144,7 @@ class Store(PaperTables, ReaderTables, BriefTables, BrowseTables, PostTables, Ra
     def _flush_index(self, deferred: fts.Deferred) -> None:
         fts.flush(self._db, deferred)  # a method of its own so bench/ingest.py can time it
 
-    # -- cursors and runs ---------------------------------------------------------------------
+    # -- cursors and size -----------------------------------------------------------------------
 
     def cursor(self, source: str, key: str = "default") -> str | None:
         row = self._db.execute(
@@ -174,31 +160,6 @@ class Store(PaperTables, ReaderTables, BriefTables, BrowseTables, PostTables, Ra
                 "updated_at = excluded.updated_at",
                 (source, key, value, now_iso()),
             )
-
-    def start_run(self, command: str) -> int:
-        with self.transaction():
-            run_id = self._db.execute(
-                "INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, now_iso())
-            ).lastrowid
-        assert run_id is not None
-        return run_id
-
-    def finish_run(
-        self, run_id: int, status: str, counts: dict[str, Any], errors: dict[str, str]
-    ) -> None:
-        with self.transaction():
-            self._db.execute(
-                "UPDATE runs SET finished_at = ?, status = ?, counts = ?, errors = ? WHERE id = ?",
-                (now_iso(), status, json.dumps(counts), json.dumps(errors), run_id),
-            )
-
-    def runs(self, limit: int = 20) -> list[Run]:
-        rows = self._db.execute(
-            "SELECT id, command, started_at, finished_at, status, counts, errors FROM runs "
-            "ORDER BY id DESC LIMIT ?",
-            (limit,),
-        )
-        return [Run(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), json.loads(r[6])) for r in rows]
 
     def size_report(self) -> dict[str, int]:
         """Bytes on disk per table and index (dbstat), for the storage benchmark."""
