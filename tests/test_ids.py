@@ -49,3 +49,10 @@ def test_title_key_ignores_case_accents_punctuation_and_name_order() -> None:
     assert a == b
     assert a != c
     assert title_key("Café", ["José Núñez"]) == title_key("cafe", ["Jose Nunez"])
+
+
+def test_a_version_too_long_for_the_store_is_not_an_id() -> None:
+    # v99999999999999999999 overflowed SQLite's integer when the paper was stored.
+    assert parse_arxiv_id("2506.01234v99999999999999999999") is None
+    assert parse_arxiv_id("arXiv:2506.01234v12") == ("2506.01234", 12)
+    assert parse_arxiv_id("hep-th/9901001v9999") == ("hep-th/9901001", 9999)
