@@ -49,7 +49,7 @@ def normalize_arxiv_id(text: str) -> str | None:
 
 def normalize_doi(text: str | None) -> str | None:
     """Lower-case DOI without resolver prefix, or None when the text is not a DOI."""
-    if not text:
+    if not text or not isinstance(text, str):
         return None
     doi = _DOI_PREFIX.sub("", text.strip()).strip().rstrip(".").lower()
     return doi if _DOI_SHAPE.match(doi) else None
@@ -57,7 +57,7 @@ def normalize_doi(text: str | None) -> str | None:
 
 def first_doi(text: str | None) -> str | None:
     """The first DOI of a field that may list several (separated by spaces, commas or ;)."""
-    if not text:
+    if not text or not isinstance(text, str):
         return None
     for part in re.split(r"[\s,;]+", text):
         doi = normalize_doi(part)

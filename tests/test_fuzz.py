@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import copy
 import dataclasses
+import gzip
 import json
 import random
 import sys
@@ -27,7 +28,7 @@ from typing import Any
 
 from paperradar.errors import RadarError
 from paperradar.models import Item, Post
-from paperradar.sources import get
+from paperradar.sources import get, snapshot
 from paperradar.store.merge import prepare
 
 DATA = Path(__file__).parent / "data"
@@ -44,6 +45,22 @@ FIXTURES = {
     "mastodon": "mastodon/*.json",
     "x-import": "x/*.json",
 }
+# The bulk importer (``radar import``), one line of each shape it reads: the sample's listing
+# and HF lines, an arXiv metadata-snapshot line and a paper as ``radar export`` writes it.
+SAMPLES = Path(__file__).parent.parent / "paperradar" / "data"
+IMPORT_LINES = (
+    b'{"id": "0704.0001", "submitter": "P. Bal", "authors": "C. Bal, P. Bal", "title": "T",'
+    b' "comments": "37 pages", "journal-ref": "Phys. Rev. D 76", "doi": "10.1103/x",'
+    b' "categories": "hep-ph", "abstract": "A", "versions": [{"version": "v1",'
+    b' "created": "Mon, 2 Apr 2007 19:18:42 GMT"}], "update_date": "2008-11-13",'
+    b' "authors_parsed": [["Bal", "C.", ""], ["Bal", "P.", ""]]}',
+    b'{"id": "2506.01234", "arxiv_id": "2506.01234", "version": 2, "doi": null, "title": "T",'
+    b' "abstract": "A", "authors": ["A B"], "categories": ["cs.AI"], "primary_category":'
+    b' "cs.AI", "announced": "2026-06-02", "published": "2026-06-01", "updated": null,'
+    b' "links": {"abs": "https://arxiv.org/abs/2506.01234", "pdf": null, "code": null,'
+    b' "project": null}, "sources": [{"source": "arxiv", "seen": "2026-06-02",'
+    b' "data": {"announce_type": "new"}}]}',
+)
 # Values a field may be swapped for: every JSON type, numbers SQLite cannot hold, strings XML
 # cannot carry (a control character, a lone surrogate) and ones that look like ids.
 POOL: tuple[Any, ...] = (
@@ -160,6 +177,11 @@ def run_one(parse: Callable[[bytes, str], Iterator[Item | Post]], data: bytes) -
         check_record(record)
 
 
+def _first_line(path: Path) -> bytes:
+    with gzip.open(path) as lines:
+        return lines.readline().strip()
+
+
 def campaign(budget: int, seed: int) -> Campaign:
     """``budget`` mutants spread evenly over the sources, ``seed`` making them repeatable."""
     rng = random.Random(seed)
@@ -168,13 +190,15 @@ def campaign(budget: int, seed: int) -> Campaign:
         name: [p.read_bytes() for p in sorted(DATA.glob(pattern))]
         for name, pattern in FIXTURES.items()
     }
+    recorded["import"] = [*IMPORT_LINES, *(_first_line(p) for p in SAMPLES.glob("*.jsonl.gz"))]
+    parsers = {name: get(name).parse for name in FIXTURES} | {"import": snapshot.parse}
     for index in range(budget):
-        name = list(FIXTURES)[index % len(FIXTURES)]
+        name = list(recorded)[index % len(recorded)]
         data = mutations(rng.choice(recorded[name]), rng)
         result.inputs += 1
         started = time.perf_counter()
         try:
-            run_one(get(name).parse, data)
+            run_one(parsers[name], data)
         except RadarError:
             pass  # the product's own error: what a malformed input must give
         except Exception as exc:

@@ -13,7 +13,16 @@ from conftest import data, rss_document
 from paperradar.brief.model import Briefing
 from paperradar.deliver import atom
 from paperradar.errors import ParseError, SourceError
-from paperradar.sources import arxiv_api, arxiv_oai, arxiv_rss, get, hf_daily, htmltext, rss
+from paperradar.sources import (
+    arxiv_api,
+    arxiv_oai,
+    arxiv_rss,
+    get,
+    hf_daily,
+    htmltext,
+    rss,
+    snapshot,
+)
 from paperradar.store import Store
 
 
@@ -142,6 +151,7 @@ def test_hf_daily_papers() -> None:
         (arxiv_rss, b"<rss><channel><item><title>cut", "malformed XML at line 1"),
         (arxiv_api, b"<feed>\xff\xfe</feed>", "malformed XML"),
         (arxiv_oai, b"<html><body>Service unavailable</body></html>", "expected an <OAI-PMH>"),
+        (arxiv_oai, b'<?xml version="1.0" encoding="iTF-8"?><OAI-PMH/>', "unknown encoding"),
         (hf_daily, b'[{"paper": ', "malformed JSON at line 1"),
         (hf_daily, b"\xff\xfe[]", "not UTF-8"),
     ],
@@ -270,3 +280,25 @@ def test_atom_feeds_stay_well_formed_with_a_control_character_in_a_title(store: 
         assert "\x01" not in ET.tostring(root, encoding="unicode")
     entry = ET.fromstring(atom.briefings_atom(store, "http://x")).find(f"{{{atom.ATOM}}}entry")
     assert entry is not None and entry.findtext(f"{{{atom.ATOM}}}title") == "Routers win"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b'{"links": {}, "sources": [], "title": "T", "authors": [{"name": "A"}]}', "authors[0]"),
+        (b'{"links": {}, "sources": [], "title": "T", "version": 99999999999999}', "version"),
+        (b'{"listing_date": "2026-06-02", "id": "2506.01234", "categories": "cs.AI"}', "categor"),
+        (b'{"id": "0704.0001", "authors_parsed": [["Bal", 3]]}', "authors_parsed[0]"),
+    ],
+)
+def test_import_lines_of_the_wrong_shape_name_the_line_and_field(line: bytes, message: str) -> None:
+    with pytest.raises(ParseError, match=re.escape(message)) as caught:
+        list(snapshot.parse(b"\n" + line, "dump.jsonl"))
+    assert str(caught.value).startswith("dump.jsonl:2")
+
+
+def test_import_keeps_an_exported_papers_data_storable() -> None:
+    line = b'{"links": {}, "title": "T", "sources": [{"source": "hf", "seen": "2026-06-02",'
+    line += b' "data": {"note\\ud800": ["a\\u0001b"]}}]}'
+    (item,) = snapshot.parse(line, "dump.jsonl")
+    assert item.extra == {"note\ufffd": ["ab"]}
