@@ -15,7 +15,10 @@ import unicodedata
 _NEW_ID = r"(?P<new>\d{4}\.\d{4,5})"
 # Old-style ids name an archive, optionally a subject class that is not part of the identity.
 _OLD_ID = r"(?P<old>(?P<archive>[a-z][a-z\-]*)(?:\.[A-Za-z\-]{2,})?/(?P<num>\d{7}))"
-_VERSION = r"(?:v(?P<version>\d+))?"
+# No paper has reached v100; four digits bound a version well inside SQLite's integer, so a
+# ``v99999999999999999999`` is not an id rather than a row the store cannot write.
+MAX_VERSION = 9999
+_VERSION = r"(?:v(?P<version>\d{1,4}))?"
 _ARXIV_WHOLE = re.compile(
     r"^(?:(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/|arxiv:|oai:arxiv\.org:)?"
     rf"(?:{_NEW_ID}|{_OLD_ID}){_VERSION}(?:\.pdf)?/?$",
@@ -46,7 +49,7 @@ def normalize_arxiv_id(text: str) -> str | None:
 
 def normalize_doi(text: str | None) -> str | None:
     """Lower-case DOI without resolver prefix, or None when the text is not a DOI."""
-    if not text:
+    if not text or not isinstance(text, str):
         return None
     doi = _DOI_PREFIX.sub("", text.strip()).strip().rstrip(".").lower()
     return doi if _DOI_SHAPE.match(doi) else None
@@ -54,7 +57,7 @@ def normalize_doi(text: str | None) -> str | None:
 
 def first_doi(text: str | None) -> str | None:
     """The first DOI of a field that may list several (separated by spaces, commas or ;)."""
-    if not text:
+    if not text or not isinstance(text, str):
         return None
     for part in re.split(r"[\s,;]+", text):
         doi = normalize_doi(part)

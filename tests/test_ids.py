@@ -49,3 +49,16 @@ def test_title_key_ignores_case_accents_punctuation_and_name_order() -> None:
     assert a == b
     assert a != c
     assert title_key("Café", ["José Núñez"]) == title_key("cafe", ["Jose Nunez"])
+
+
+def test_a_version_too_long_for_the_store_is_not_an_id() -> None:
+    # v99999999999999999999 overflowed SQLite's integer when the paper was stored.
+    assert parse_arxiv_id("2506.01234v99999999999999999999") is None
+    assert parse_arxiv_id("arXiv:2506.01234v12") == ("2506.01234", 12)
+    assert parse_arxiv_id("hep-th/9901001v9999") == ("hep-th/9901001", 9999)
+
+
+def test_a_doi_field_that_is_not_text_is_no_doi() -> None:
+    # A JSON export may hold a number or a list where the DOI goes.
+    assert normalize_doi(10.1) is None  # type: ignore[arg-type]
+    assert first_doi(["10.1103/x"]) is None  # type: ignore[arg-type]

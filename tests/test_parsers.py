@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import re
+import time
+import xml.etree.ElementTree as ET
+
 import pytest
 
-from conftest import data
+from conftest import data, rss_document
+from paperradar.brief.model import Briefing
+from paperradar.deliver import atom
 from paperradar.errors import ParseError, SourceError
-from paperradar.sources import arxiv_api, arxiv_oai, arxiv_rss, hf_daily
+from paperradar.sources import (
+    arxiv_api,
+    arxiv_oai,
+    arxiv_rss,
+    get,
+    hf_daily,
+    htmltext,
+    rss,
+    snapshot,
+)
+from paperradar.store import Store
 
 
 def test_arxiv_rss_listing() -> None:
@@ -134,6 +151,7 @@ def test_hf_daily_papers() -> None:
         (arxiv_rss, b"<rss><channel><item><title>cut", "malformed XML at line 1"),
         (arxiv_api, b"<feed>\xff\xfe</feed>", "malformed XML"),
         (arxiv_oai, b"<html><body>Service unavailable</body></html>", "expected an <OAI-PMH>"),
+        (arxiv_oai, b'<?xml version="1.0" encoding="iTF-8"?><OAI-PMH/>', "unknown encoding"),
         (hf_daily, b'[{"paper": ', "malformed JSON at line 1"),
         (hf_daily, b"\xff\xfe[]", "not UTF-8"),
     ],
@@ -155,3 +173,132 @@ def test_entity_expansion_bomb_is_refused_not_expanded() -> None:
 <feed><entry><title>&e;</title></entry></feed>"""
     with pytest.raises(ParseError, match="refused unsafe XML"):
         list(arxiv_api.parse(external, "external.xml"))
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "field"),
+    [
+        ("bluesky", b'{"feed": [{"post": {"uri": "at://x/p/1", "author": 5}}]}', "post.author"),
+        ("bluesky", b'{"posts": [{"uri": "at://x/p/1", "likeCount": "many"}]}', "likeCount"),
+        ("mastodon", b'[{"content": "<p>hi</p>", "uri": "u", "mentions": 3}]', "mentions"),
+        ("openalex", b'{"results": [{"title": "T", "doi": 10}]}', "results[0].doi"),
+        ("openalex", b'{"results": [{"title": "T", "abstract_inverted_index": {"a": 1}}]}', "'a'"),
+        (
+            "crossref",
+            b'{"message-type": "work", "message": {"title": ["T"], "author": {}}}',
+            "author",
+        ),
+        ("semantic-scholar", b'{"data": [{"title": "T", "externalIds": []}]}', "externalIds"),
+        ("hf-daily", b'[{"paper": {"id": "2506.01234", "authors": [{"name": 7}]}}]', "name"),
+        ("x-import", b'[{"id": "1", "text": "t", "entities": {"urls": "x"}}]', "entities.urls"),
+        ("x-import", b'{"x": [{"handle": ["a"], "tweets": []}]}', "handle"),
+    ],
+)
+def test_json_of_the_wrong_shape_is_a_parse_error_naming_the_field(
+    name: str, body: bytes, field: str
+) -> None:
+    with pytest.raises(ParseError, match=re.escape(field)) as caught:
+        list(get(name).parse(body, "saved.json"))
+    assert str(caught.value).startswith("saved.json")
+
+
+def test_counts_that_do_not_fit_the_store_are_refused() -> None:
+    body = b'{"posts": [{"uri": "at://x/p/1", "likeCount": 100000000000000000000}]}'
+    with pytest.raises(ParseError, match="likeCount is a number, expected a count"):
+        list(get("bluesky").parse(body, "saved.json"))
+
+
+def test_characters_xml_cannot_carry_are_dropped_at_parse() -> None:
+    # JSON may escape a control character or half a surrogate pair; neither can be stored and
+    # shown in an Atom feed, so the text keeps everything else.
+    (post,) = get("bluesky").parse(
+        b'{"posts": [{"uri": "at://x/p/1", "record": {"text": "a\\u0001b\\ud800c"}}]}', "s.json"
+    )
+    assert post.text == "ab\ufffdc"
+    (item,) = get("openalex").parse(b'{"results": [{"title": "Routers\\u0001 win"}]}', "s.json")
+    assert item.title == "Routers win"
+    feed = rss_document([]).replace(b"<channel>", b"<channel><item><title>A\x14B</title></item>")
+    (blog,) = get("rss").parse(feed, "feed.xml")
+    assert blog.title == "AB"
+
+
+def test_an_oai_version_too_long_for_the_store_is_a_parse_error() -> None:
+    record = data("arxiv_oai/ListRecordsResponse.xml").replace(
+        b'version="v1"', b'version="v99999999999999999999"', 1
+    )
+    with pytest.raises(ParseError, match="is not a version"):
+        list(arxiv_oai.parse(record, "oai.xml"))
+
+
+def _nested(depth: int) -> bytes:
+    return rss_document([]).replace(
+        b"<channel>",
+        b"<channel><item><title>x</title>" + b"<a>" * depth + b"</a>" * depth + b"</item>",
+    )
+
+
+def test_a_feed_nested_a_million_deep_is_refused_at_once() -> None:
+    # 1M levels (7 MB, under the size cap) took feedparser over a minute.
+    deep = _nested(1_000_000)
+    started = time.perf_counter()
+    with pytest.raises(ParseError, match="nested more than 256 deep") as caught:
+        list(rss.parse(deep, "deep.xml"))
+    assert "deep.xml" in str(caught.value)
+    flood = rss_document([]).replace(b"<channel>", b"<channel>" + b"<a/>" * 60_000)
+    with pytest.raises(ParseError, match="more than 50,000 elements"):
+        list(rss.parse(flood, "flood.xml"))
+    assert time.perf_counter() - started < 2
+    assert len(list(rss.parse(_nested(200), "fine.xml"))) == 1
+
+
+def test_html_nested_thousands_deep_is_read_as_text_quickly() -> None:
+    # nh3's tree builder is quadratic in nesting: 20,000 open <div>s took 2 s, 100,000 took 45 s.
+    status = json.dumps([{"uri": "u", "content": "<div>" * 30_000 + "2506.01234 is good"}])
+    started = time.perf_counter()
+    (post,) = get("mastodon").parse(status.encode(), "deep.json")
+    assert time.perf_counter() - started < 2
+    assert post.text == "2506.01234 is good" and "<div>" not in post.html
+    assert htmltext.sanitize("<div><b>bold</b></div>") == "<b>bold</b>"
+
+
+def test_atom_feeds_stay_well_formed_with_a_control_character_in_a_title(store: Store) -> None:
+    # ElementTree writes U+0001 as it is, and one such title made the whole feed unreadable.
+    b = Briefing(
+        day="2026-03-27",
+        lang="en",
+        title="Routers\x01 win",
+        overview=("A claim\x0b with 12% behind it.",),
+        featured=(),
+        noted=(),
+        observation="",
+        themes=(),
+        health=(),
+    )
+    store.save_briefing(b.day, b.lang, "extractive", b.title, b.to_json())
+    for build in (atom.briefings_atom, atom.papers_atom):
+        root = ET.fromstring(build(store, "http://x"))
+        assert "\x01" not in ET.tostring(root, encoding="unicode")
+    entry = ET.fromstring(atom.briefings_atom(store, "http://x")).find(f"{{{atom.ATOM}}}entry")
+    assert entry is not None and entry.findtext(f"{{{atom.ATOM}}}title") == "Routers win"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b'{"links": {}, "sources": [], "title": "T", "authors": [{"name": "A"}]}', "authors[0]"),
+        (b'{"links": {}, "sources": [], "title": "T", "version": 99999999999999}', "version"),
+        (b'{"listing_date": "2026-06-02", "id": "2506.01234", "categories": "cs.AI"}', "categor"),
+        (b'{"id": "0704.0001", "authors_parsed": [["Bal", 3]]}', "authors_parsed[0]"),
+    ],
+)
+def test_import_lines_of_the_wrong_shape_name_the_line_and_field(line: bytes, message: str) -> None:
+    with pytest.raises(ParseError, match=re.escape(message)) as caught:
+        list(snapshot.parse(b"\n" + line, "dump.jsonl"))
+    assert str(caught.value).startswith("dump.jsonl:2")
+
+
+def test_import_keeps_an_exported_papers_data_storable() -> None:
+    line = b'{"links": {}, "title": "T", "sources": [{"source": "hf", "seen": "2026-06-02",'
+    line += b' "data": {"note\\ud800": ["a\\u0001b"]}}]}'
+    (item,) = snapshot.parse(line, "dump.jsonl")
+    assert item.extra == {"note\ufffd": ["ab"]}

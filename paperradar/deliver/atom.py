@@ -10,6 +10,7 @@ through an http(s) URL (``web_url``), else to its page on this server. ``radar f
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -22,12 +23,19 @@ from paperradar.store import Store
 ATOM = "http://www.w3.org/2005/Atom"
 TAG = "tag:paper-radar,2026:"
 DAYS = 30
+# What XML 1.0 cannot carry even escaped: ElementTree writes it as it is and the whole feed
+# becomes ill-formed, so a stored title holding U+0001 would break every reader's feed.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _legal(text: str) -> str:
+    return _ILLEGAL.sub("", text)
 
 
 def _el(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -> ET.Element:
-    node = ET.SubElement(parent, f"{{{ATOM}}}{name}", attrs)
+    node = ET.SubElement(parent, f"{{{ATOM}}}{name}", {k: _legal(v) for k, v in attrs.items()})
     if text is not None:
-        node.text = text
+        node.text = _legal(text)
     return node
 
 

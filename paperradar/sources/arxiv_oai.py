@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from xml.etree.ElementTree import Element
 
 from paperradar.errors import ParseError, SourceError
-from paperradar.ids import first_doi, parse_arxiv_id
+from paperradar.ids import MAX_VERSION, first_doi, parse_arxiv_id
 from paperradar.models import Item
 from paperradar.sources.arxiv_rss import split_authors
 from paperradar.sources.base import BaseSource, Env, FetchRequest, Following, Options, Page, Source
@@ -128,8 +128,14 @@ def _raw_item(meta: Element, stamp: str, origin: str) -> Item:
     versions = []
     for version in children(meta, "version"):
         number = re.sub(r"\D", "", version.get("version", ""))
+        if len(number) > len(str(MAX_VERSION)):
+            raise ParseError(
+                f"record {arxiv_id}: version {version.get('version')!r} is not a version",
+                origin=origin,
+            )
         versions.append((int(number) if number else 0, iso_date(text(version, "date"))))
-    versions.sort()
+    # By number alone: two entries of one number may differ in whether their date is known.
+    versions.sort(key=lambda v: v[0])
     submitter = text(meta, "submitter")
     if submitter:
         extra["submitter"] = submitter

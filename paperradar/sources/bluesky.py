@@ -25,7 +25,7 @@ from paperradar.sources.base import (
     Source,
     Strings,
 )
-from paperradar.sources.common import load_json, utc_stamp
+from paperradar.sources.common import Fields, load_json, utc_stamp
 from paperradar.sources.mastodon import is_mastodon
 
 if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
@@ -39,19 +39,20 @@ def parse(data: bytes, origin: str = "<bluesky>") -> Iterator[Post]:
     doc = load_json(data, origin)
     if not isinstance(doc, dict):
         raise ParseError("expected a Bluesky XRPC JSON object", origin=origin)
+    top = Fields(doc, origin, "response")
     if "error" in doc and "message" in doc:
         raise ParseError(f"Bluesky answered {doc['error']}: {doc['message']}", origin=origin)
-    views: list[dict[str, Any]]
+    views: list[Fields]
     if isinstance(doc.get("feed"), list):
-        views = [entry["post"] for entry in doc["feed"] if isinstance(entry.get("post"), dict)]
+        views = [entry.obj("post") for entry in top.objects("feed") if entry.is_obj("post")]
     elif isinstance(doc.get("posts"), list):
-        views = doc["posts"]
+        views = top.objects("posts")
     elif isinstance(doc.get("thread"), dict):
-        views = list(_thread(doc["thread"]))
+        views = list(_thread(top.obj("thread")))
     elif isinstance(doc.get("records"), list):
-        views = [_record_view(r) for r in doc["records"]]
+        views = [_record_view(r) for r in top.objects("records")]
     elif "uri" in doc and isinstance(doc.get("value"), dict):
-        views = [_record_view(doc)]
+        views = [_record_view(top)]
     elif "follows" in doc:
         raise ParseError(
             "this is a follows list, not posts; follow accounts with `radar follow person HANDLE`",
@@ -60,66 +61,74 @@ def parse(data: bytes, origin: str = "<bluesky>") -> Iterator[Post]:
     else:
         raise ParseError("expected an author feed, search, thread or post record", origin=origin)
     for view in views:
-        post = view_to_post(view)
+        post = _view_post(view)
         if post is not None:
             yield post
 
 
-def _thread(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    root = node.get("post")
-    if not isinstance(root, dict):
+def _thread(node: Fields) -> Iterator[Fields]:
+    if not node.is_obj("post"):
         return
+    root = node.obj("post")
     yield root
-    author = (root.get("author") or {}).get("did")
-    for reply in node.get("replies") or ():
-        post = reply.get("post") if isinstance(reply, dict) else None
-        if isinstance(post, dict) and (post.get("author") or {}).get("did") == author:
+    author = root.obj("author").text("did")
+    for reply in node.objects("replies"):
+        if reply.is_obj("post") and reply.obj("post").obj("author").text("did") == author:
             yield from _thread(reply)
 
 
-def _record_view(record: dict[str, Any]) -> dict[str, Any]:
+def _record_view(record: Fields) -> Fields:
     # A bare record names its author only by the DID inside its at:// URI.
-    did = str(record.get("uri", "")).removeprefix("at://").split("/", 1)[0]
-    return {"uri": record.get("uri"), "author": {"did": did}, "record": record.get("value") or {}}
+    uri = record.text("uri")
+    did = uri.removeprefix("at://").split("/", 1)[0]
+    view = {"uri": uri, "author": {"did": did}, "record": record.obj("value").raw}
+    return Fields(view, record.origin, record.where)
 
 
-def view_to_post(view: dict[str, Any]) -> Post | None:
-    record = view.get("record") or {}
-    if record.get("$type", "app.bsky.feed.post") != "app.bsky.feed.post":
+def view_to_post(view: dict[str, Any], origin: str = "<bluesky>") -> Post | None:
+    """A post view (or a record wrapped as one) as a Post; None for what is not a post."""
+    return _view_post(Fields(view, origin, "post"))
+
+
+def _view_post(view: Fields) -> Post | None:
+    record = view.obj("record")
+    if record.text("$type") not in ("", "app.bsky.feed.post"):
         return None
-    uri = str(view.get("uri") or "")
+    uri = view.text("uri")
     if not uri:
         return None
-    author = view.get("author") or {}
-    handle = author.get("handle") or author.get("did") or ""
-    links: list[str] = []
-    for facet in record.get("facets") or ():
-        for feature in facet.get("features") or ():
-            if feature.get("$type", "").endswith("#link") and feature.get("uri"):
-                links.append(feature["uri"])
-    embed = record.get("embed") or {}
-    for card in (embed.get("external"), (embed.get("media") or {}).get("external")):
-        if isinstance(card, dict) and card.get("uri"):
-            links.append(card["uri"])
-    text = str(record.get("text") or "")
-    card = embed.get("external") if isinstance(embed.get("external"), dict) else {}
-    if card and (card.get("title") or card.get("description")):
+    author = view.obj("author")
+    handle = author.text("handle") or author.text("did")
+    links = [
+        feature.text("uri")
+        for facet in record.objects("facets")
+        for feature in facet.objects("features")
+        if feature.text("$type").endswith("#link") and feature.text("uri")
+    ]
+    embed = record.obj("embed")
+    media = embed.obj("media") if embed.is_obj("media") else None
+    for holder in (embed, media):
+        if holder is not None and holder.is_obj("external") and holder.obj("external").text("uri"):
+            links.append(holder.obj("external").text("uri"))
+    text = record.text("text")
+    card = embed.obj("external") if embed.is_obj("external") else None
+    if card is not None and (card.text("title") or card.text("description")):
         # The card's title is often the paper's title: keep it for the exact-title match.
-        text = "\n".join(p for p in (text, card.get("title"), card.get("description")) if p)
+        text = "\n".join(p for p in (text, card.text("title"), card.text("description")) if p)
     rkey = uri.rsplit("/", 1)[-1]
     return Post(
         source=NAME,
         uid=uri,
         kind="post",
         author=handle,
-        author_name=author.get("displayName") or "",
+        author_name=author.text("displayName"),
         text=text,
         url=f"https://bsky.app/profile/{handle}/post/{rkey}" if handle else None,
-        posted_at=utc_stamp(record.get("createdAt") or view.get("indexedAt")),
+        posted_at=utc_stamp(record.text("createdAt") or view.text("indexedAt")),
         links=tuple(dict.fromkeys(links)),
-        likes=int(view.get("likeCount") or 0),
-        reposts=int(view.get("repostCount") or 0) + int(view.get("quoteCount") or 0),
-        replies=int(view.get("replyCount") or 0),
+        likes=view.count("likeCount"),
+        reposts=view.count("repostCount") + view.count("quoteCount"),
+        replies=view.count("replyCount"),
         feed="Bluesky",
     )
 

@@ -29,7 +29,7 @@ from paperradar.sources.base import (
     Source,
     Strings,
 )
-from paperradar.sources.common import cursor_pages, load_json
+from paperradar.sources.common import Fields, cursor_pages, load_json
 
 if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
     from paperradar.http import Fetcher
@@ -46,15 +46,16 @@ def parse(data: bytes, origin: str = "<crossref>") -> Iterator[Item]:
         raise ParseError("expected a Crossref API response with a 'message'", origin=origin)
     if doc.get("status") not in (None, "ok"):
         raise ParseError(f"Crossref answered with an error: {_problem(doc)}", origin=origin)
-    message, kind = doc["message"], doc.get("message-type")
+    response = Fields(doc, origin, "response")
+    kind = doc.get("message-type")
     if kind == "work-list":
-        works = message.get("items") or []
+        works = response.obj("message").objects("items")
     elif kind == "work":
-        works = [message]
+        works = [response.obj("message")]
     else:
         raise ParseError(f"expected works, got a {kind!r} message", origin=origin)
     for work in works:
-        item = work_to_item(work)
+        item = _work_item(work)
         if item is not None:
             yield item
 
@@ -66,80 +67,86 @@ def _problem(doc: dict[str, Any]) -> str:
     return str(message)
 
 
-def date_of(work: dict[str, Any], *fields: str) -> str | None:
+def date_of(work: Fields, *fields: str) -> str | None:
     """The first full (or partial, padded) date among Crossref's date-parts fields."""
     for name in fields:
-        parts = ((work.get(name) or {}).get("date-parts") or [[None]])[0]
-        if parts and parts[0]:
-            year, month, day = [*parts, 1, 1][:3]
-            try:
-                return dt.date(int(year), int(month or 1), int(day or 1)).isoformat()
-            except (TypeError, ValueError):
-                continue
+        parts = work.obj(name).values("date-parts")
+        first = parts[0] if parts else None
+        if not isinstance(first, list) or not first or not first[0]:
+            continue
+        year, month, day = [*first, 1, 1][:3]
+        try:
+            return dt.date(int(year), int(month or 1), int(day or 1)).isoformat()
+        except (TypeError, ValueError, OverflowError):
+            continue  # a part that is not a number, or not a day: try the next field
     return None
 
 
-def preprint_arxiv(work: dict[str, Any]) -> tuple[str, int | None] | None:
+def preprint_arxiv(work: Fields) -> tuple[str, int | None] | None:
     """The arXiv id this work is, or has as its preprint, per Crossref's relations."""
-    doi = normalize_doi(work.get("DOI"))
+    doi = normalize_doi(work.text("DOI"))
     if doi and (m := _ARXIV_DOI.match(doi)):
         return parse_arxiv_id(m.group(1))
-    relation = work.get("relation") or {}
+    relation = work.obj("relation")
     for key in ("has-preprint", "is-preprint-of", "is-version-of", "has-version"):
-        for rel in relation.get(key) or ():
-            value = str(rel.get("id", ""))
-            if rel.get("id-type") == "arxiv" and (parsed := parse_arxiv_id(value)):
+        for rel in relation.objects(key):
+            value = rel.text("id")
+            if rel.text("id-type") == "arxiv" and (parsed := parse_arxiv_id(value)):
                 return parsed
             if (d := normalize_doi(value)) and (m := _ARXIV_DOI.match(d)):
                 return parse_arxiv_id(m.group(1))
     return None
 
 
-def work_to_item(work: dict[str, Any]) -> Item | None:
-    titles = work.get("title") or []
-    title = " ".join(str(titles[0]).split()) if titles else ""
+def work_to_item(work: dict[str, Any], origin: str = "<crossref>") -> Item | None:
+    """One Crossref work as an Item; None for a work without a title."""
+    return _work_item(Fields(work, origin, "work"))
+
+
+def _work_item(work: Fields) -> Item | None:
+    titles = work.texts("title")
+    title = htmltext.to_text(" ".join(titles[0].split())) if titles else ""
     if not title:
         return None
-    title = htmltext.to_text(title)
-    doi = normalize_doi(work.get("DOI"))
+    doi = normalize_doi(work.text("DOI"))
     arxiv = preprint_arxiv(work)
     if doi and _ARXIV_DOI.match(doi):
         doi = None
     authors = tuple(
-        " ".join(p for p in (a.get("given"), a.get("family")) if p) or a.get("name", "")
-        for a in work.get("author") or ()
-        if a.get("family") or a.get("name")
+        " ".join(p for p in (a.text("given"), a.text("family")) if p) or a.text("name")
+        for a in work.objects("author")
+        if a.text("family") or a.text("name")
     )
     published = date_of(work, *_DATE_FIELDS)
-    venue = (work.get("container-title") or [None])[0]
+    venues = work.texts("container-title")
     extra: dict[str, Any] = {
-        "type": work.get("type"),
-        "cited_by": int(work.get("is-referenced-by-count") or 0),
-        "publisher": work.get("publisher"),
+        "type": work.text("type") or None,
+        "cited_by": work.count("is-referenced-by-count"),
+        "publisher": work.text("publisher") or None,
     }
-    if venue:
-        extra["venue"] = venue
-    if work.get("ISSN"):
-        extra["issn"] = list(work["ISSN"])
+    if venues and venues[0]:
+        extra["venue"] = venues[0]
+    if work.texts("ISSN"):
+        extra["issn"] = work.texts("ISSN")
     pdf = next(
         (
-            link["URL"]
-            for link in work.get("link") or ()
-            if link.get("content-type") == "application/pdf" and link.get("URL")
+            link.text("URL")
+            for link in work.objects("link")
+            if link.text("content-type") == "application/pdf" and link.text("URL")
         ),
         None,
     )
     return Item(
         source=NAME,
         title=title,
-        abstract=htmltext.to_text(work.get("abstract") or "").removeprefix("Abstract").strip(),
+        abstract=htmltext.to_text(work.text("abstract")).removeprefix("Abstract").strip(),
         authors=authors,
         arxiv_id=arxiv[0] if arxiv else None,
         version=arxiv[1] if arxiv else None,
         doi=doi,
         published=published,
         updated=date_of(work, "indexed"),
-        abs_url=f"https://doi.org/{doi}" if doi else work.get("URL"),
+        abs_url=f"https://doi.org/{doi}" if doi else work.text("URL") or None,
         pdf_url=pdf,
         observed_on=published,
         extra={k: v for k, v in extra.items() if v is not None},

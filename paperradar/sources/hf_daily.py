@@ -17,7 +17,7 @@ from paperradar.errors import ParseError
 from paperradar.ids import parse_arxiv_id
 from paperradar.models import Item
 from paperradar.sources.base import BaseSource, Env, FetchRequest, Following, Options, Page, Source
-from paperradar.sources.common import iso_date, load_json
+from paperradar.sources.common import Fields, iso_date, load_json
 
 if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
     from paperradar.http import Fetcher
@@ -40,40 +40,40 @@ def parse(data: bytes, origin: str = "<hf daily>") -> Iterator[Item]:
 
 def entry_to_item(entry: dict[str, Any], origin: str = "<hf daily>") -> Item:
     """One daily_papers entry as an Item (also used by the bulk importer for HF dumps)."""
-    paper = entry["paper"]
-    parsed = parse_arxiv_id(str(paper.get("id", "")))
+    fields = Fields(entry, origin, "entry")
+    paper = fields.obj("paper")
+    parsed = parse_arxiv_id(paper.ident("id"))
     if parsed is None:
-        raise ParseError(f"paper id {paper.get('id')!r} is not an arXiv id", origin=origin)
-    day = entry.get("_daily_date") or iso_date(entry.get("publishedAt"))
+        raise ParseError(f"paper id {paper.raw.get('id')!r} is not an arXiv id", origin=origin)
     extra: dict[str, Any] = {
-        "upvotes": int(paper.get("upvotes") or 0),
-        "comments": int(entry.get("numComments") or 0),
+        "upvotes": paper.count("upvotes"),
+        "comments": fields.count("numComments"),
     }
-    org = paper.get("organization") or entry.get("organization")
-    if isinstance(org, dict):
-        extra["organization"] = org.get("fullname") or org.get("name")
-    submitter = entry.get("submittedBy") or paper.get("submittedOnDailyBy")
-    if isinstance(submitter, dict):
-        extra["submitter"] = submitter.get("fullname") or submitter.get("name")
-    if paper.get("githubStars") is not None:
-        extra["github_stars"] = int(paper["githubStars"])
-    if paper.get("ai_keywords"):
-        extra["ai_keywords"] = list(paper["ai_keywords"])
-    if paper.get("ai_summary"):
-        extra["ai_summary"] = paper["ai_summary"]
-    authors = tuple(
-        a["name"].strip() for a in paper.get("authors", []) if isinstance(a, dict) and a.get("name")
-    )
+    org = paper.obj("organization") if paper.is_obj("organization") else fields.obj("organization")
+    if org.raw:
+        extra["organization"] = org.text("fullname") or org.text("name") or None
+    submitter = fields.obj("submittedBy")
+    submitter = submitter if submitter.raw else paper.obj("submittedOnDailyBy")
+    if submitter.raw:
+        extra["submitter"] = submitter.text("fullname") or submitter.text("name") or None
+    if paper.raw.get("githubStars") is not None:
+        extra["github_stars"] = paper.count("githubStars")
+    if paper.texts("ai_keywords"):
+        extra["ai_keywords"] = paper.texts("ai_keywords")
+    if paper.text("ai_summary"):
+        extra["ai_summary"] = paper.text("ai_summary")
     return Item(
         source=NAME,
-        title=" ".join(str(paper.get("title") or entry.get("title") or "").split()),
-        abstract=" ".join(str(paper.get("summary") or entry.get("summary") or "").split()),
-        authors=authors,
+        title=" ".join((paper.text("title") or fields.text("title")).split()),
+        abstract=" ".join((paper.text("summary") or fields.text("summary")).split()),
+        authors=tuple(
+            a.text("name").strip() for a in paper.objects("authors") if a.text("name").strip()
+        ),
         arxiv_id=parsed[0],
-        published=iso_date(paper.get("publishedAt")),
-        code_url=paper.get("githubRepo") or None,
-        project_url=paper.get("projectPage") or None,
-        observed_on=day,
+        published=iso_date(paper.text("publishedAt")),
+        code_url=paper.text("githubRepo") or None,
+        project_url=paper.text("projectPage") or None,
+        observed_on=fields.text("_daily_date") or iso_date(fields.text("publishedAt")),
         extra=extra,
     )
 

@@ -4,6 +4,10 @@ Blog entries and Mastodon statuses are HTML written by strangers. ``sanitize`` k
 allowlist of formatting tags (through nh3, the Rust ammonia sanitiser), so a stored entry can be
 shown without running anyone's script; ``to_text`` gives the plain text the linker and ranker read,
 and ``hrefs`` every link target, since a paper is often only in an anchor's href.
+
+The sanitiser's tree builder spends time proportional to the depth of open elements on each
+tag, so markup nested thousands deep takes minutes; ``sanitize`` measures the nesting first
+(one regex pass) and keeps only the text of markup deeper than ``MAX_DEPTH``.
 """
 
 from __future__ import annotations
@@ -22,12 +26,41 @@ _TAGS = {
 _ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"colspan"}, "th": {"colspan"}}
 _BLOCK = {"p", "br", "li", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "pre"}
 _SKIP = {"script", "style", "template", "noscript"}
+_VOID = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr",
+}  # fmt: skip
+# Elements whose end tag may be left out: the next one closes them, so they do not nest.
+_OPTIONAL_END = {"p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option"}
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^>]*?(/?)>")
+MAX_DEPTH = 100  # real posts and blog entries nest a few dozen deep at most
+MAX_MARKUP = 200_000  # characters sanitised; the rest of a longer fragment is dropped
+
+
+def too_deep(markup: str, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``markup`` opens elements more than ``limit`` deep (void, self-closed and
+    self-ending tags do not count; a stray closing tag never takes the depth below zero)."""
+    if markup.count("<") <= limit:
+        return False
+    depth = 0
+    for match in _TAG.finditer(markup):
+        closing, name, selfclosed = match.groups()
+        if closing:
+            depth = max(depth - 1, 0)
+        elif not selfclosed and name.lower() not in _VOID | _OPTIONAL_END:
+            depth += 1
+            if depth > limit:
+                return True
+    return False
 
 
 def sanitize(markup: str) -> str:
     """Markup reduced to harmless formatting and links (http, https and mailto only)."""
     if not markup:
         return ""
+    markup = markup[:MAX_MARKUP]
+    if too_deep(markup):
+        return html.escape(to_text(markup), quote=False)
     return nh3.clean(
         markup,
         tags=_TAGS,

@@ -26,7 +26,7 @@ from paperradar.sources.base import (
     Source,
     Strings,
 )
-from paperradar.sources.common import load_json, utc_stamp
+from paperradar.sources.common import Fields, load_json, utc_stamp
 
 if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
     from paperradar.http import Fetcher
@@ -39,6 +39,7 @@ def parse(data: bytes, origin: str = "<mastodon>") -> Iterator[Post]:
     doc = load_json(data, origin)
     if isinstance(doc, dict) and "error" in doc:
         raise ParseError(f"Mastodon answered with an error: {doc['error']}", origin=origin)
+    statuses: list[Any]
     if isinstance(doc, list):
         statuses = doc
     elif isinstance(doc, dict) and isinstance(doc.get("statuses"), list):
@@ -46,59 +47,69 @@ def parse(data: bytes, origin: str = "<mastodon>") -> Iterator[Post]:
     elif isinstance(doc, dict) and "content" in doc and "account" in doc:
         statuses = [doc]
     elif isinstance(doc, dict) and "ancestors" in doc:
-        statuses = [*doc.get("ancestors", ()), *doc.get("descendants", ())]
+        context = Fields(doc, origin, "context")
+        statuses = [*context.values("ancestors"), *context.values("descendants")]
     else:
         raise ParseError("expected a Mastodon status, timeline or search result", origin=origin)
-    for status in statuses:
+    for index, status in enumerate(statuses):
         if isinstance(status, dict) and "content" in status:
-            post = status_to_post(status)
+            post = _status_post(Fields(status, origin, f"status[{index}]"))
             if post is not None:
                 yield post
 
 
 def handle(account: dict[str, Any]) -> str:
     """``@user@instance`` for any account, local or remote."""
-    acct = str(account.get("acct") or account.get("username") or "")
+    return _handle(Fields(account, "<mastodon>", "account"))
+
+
+def _handle(account: Fields) -> str:
+    acct = account.text("acct") or account.text("username")
     if "@" not in acct:
-        host = urlsplit(str(account.get("url") or "")).netloc
+        host = urlsplit(account.text("url")).netloc
         acct = f"{acct}@{host}" if host else acct
     return f"@{acct}".lower()
 
 
-def status_to_post(status: dict[str, Any]) -> Post | None:
-    if isinstance(status.get("reblog"), dict):
-        status = status["reblog"]
-    uid = status.get("uri") or status.get("url")
+def status_to_post(status: dict[str, Any], origin: str = "<mastodon>") -> Post | None:
+    """A status (or the status it boosts) as a Post; None when it has no id."""
+    return _status_post(Fields(status, origin, "status"))
+
+
+def _status_post(status: Fields) -> Post | None:
+    if status.is_obj("reblog"):
+        status = status.obj("reblog")
+    uid = status.text("uri") or status.text("url")
     if not uid:
         return None
-    account = status.get("account") or {}
-    content = htmltext.sanitize(str(status.get("content") or ""))
+    account = status.obj("account")
+    content = htmltext.sanitize(status.text("content"))
     links = htmltext.hrefs(content)
     text = htmltext.to_text(content)
-    card = status.get("card") or {}
-    if card.get("url"):
-        links.append(card["url"])
-        if card.get("title"):
-            text = f"{text}\n{card['title']}"
-    if status.get("spoiler_text"):
-        text = f"{status['spoiler_text']}\n{text}"
-    mentioned = {str(m.get("url")) for m in status.get("mentions") or () if m.get("url")} | {
-        str(t.get("url")) for t in status.get("tags") or () if t.get("url")
+    card = status.obj("card")
+    if card.text("url"):
+        links.append(card.text("url"))
+        if card.text("title"):
+            text = f"{text}\n{card.text('title')}"
+    if status.text("spoiler_text"):
+        text = f"{status.text('spoiler_text')}\n{text}"
+    mentioned = {m.text("url") for m in status.objects("mentions") if m.text("url")} | {
+        t.text("url") for t in status.objects("tags") if t.text("url")
     }
     return Post(
         source=NAME,
-        uid=str(uid),
+        uid=uid,
         kind="post",
-        author=handle(account),
-        author_name=str(account.get("display_name") or ""),
+        author=_handle(account),
+        author_name=account.text("display_name"),
         text=text,
         html=content,
-        url=status.get("url") or None,
-        posted_at=utc_stamp(status.get("created_at")),
+        url=status.text("url") or None,
+        posted_at=utc_stamp(status.text("created_at")),
         links=tuple(u for u in dict.fromkeys(links) if u not in mentioned),
-        likes=int(status.get("favourites_count") or 0),
-        reposts=int(status.get("reblogs_count") or 0),
-        replies=int(status.get("replies_count") or 0),
+        likes=status.count("favourites_count"),
+        reposts=status.count("reblogs_count"),
+        replies=status.count("replies_count"),
         feed="Mastodon",
     )
 

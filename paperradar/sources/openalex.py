@@ -27,7 +27,7 @@ from paperradar.sources.base import (
     Source,
     Strings,
 )
-from paperradar.sources.common import cursor_pages, iso_date, load_json
+from paperradar.sources.common import Fields, cursor_pages, iso_date, load_json, storable
 
 if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
     from paperradar.http import Fetcher
@@ -43,77 +43,89 @@ def parse(data: bytes, origin: str = "<openalex>") -> Iterator[Item]:
     if isinstance(doc, dict) and "error" in doc:
         raise ParseError(f"OpenAlex answered with an error: {doc['error']}", origin=origin)
     if isinstance(doc, dict) and isinstance(doc.get("results"), list):
-        works = doc["results"]
+        works = Fields(doc, origin, "response").objects("results")
     elif isinstance(doc, dict) and str(doc.get("id", "")).startswith("https://openalex.org/W"):
-        works = [doc]
+        works = [Fields(doc, origin, "work")]
     else:
         raise ParseError("expected an OpenAlex work or a list of works", origin=origin)
     for work in works:
-        item = work_to_item(work)
+        item = _work_item(work)
         if item is not None:
             yield item
 
 
-def abstract(index: dict[str, list[int]] | None) -> str:
+def abstract(index: dict[str, list[int]] | None, origin: str = "<openalex>") -> str:
     """The abstract as written, from OpenAlex's inverted index (word -> positions)."""
     if not index:
         return ""
+    words = Fields(index, origin, "work.abstract_inverted_index")
     placed: dict[int, str] = {}
     for word, positions in index.items():
+        if not isinstance(positions, list) or not all(
+            isinstance(p, int) and not isinstance(p, bool) for p in positions
+        ):
+            raise ParseError(
+                f"{words.where}[{word!r}] is not a list of positions", origin=words.origin
+            )
         for position in positions:
-            placed[position] = word
+            placed[position] = storable(word)
     return " ".join(placed[i] for i in sorted(placed))
 
 
-def work_to_item(work: dict[str, Any]) -> Item | None:
-    title = " ".join(str(work.get("display_name") or work.get("title") or "").split())
+def work_to_item(work: dict[str, Any], origin: str = "<openalex>") -> Item | None:
+    """One OpenAlex work as an Item; None for a work without a title."""
+    return _work_item(Fields(work, origin, "work"))
+
+
+def _arxiv(work: Fields, doi: str | None) -> tuple[tuple[str, int | None] | None, str | None]:
+    # The arXiv id, from arXiv's own DOI or an arXiv location; the DOI, unless it is arXiv's.
+    if doi and (m := _ARXIV_DOI.match(doi)):
+        return parse_arxiv_id(m.group(1)), None
+    for location in work.objects("locations"):
+        for key in ("landing_page_url", "pdf_url"):
+            if m := _ARXIV_URL.search(location.text(key)):
+                return parse_arxiv_id(m.group(1)), doi
+    return None, doi
+
+
+def _work_item(work: Fields) -> Item | None:
+    title = " ".join((work.text("display_name") or work.text("title")).split())
     if not title:
         return None
-    doi = normalize_doi(work.get("doi"))
-    arxiv = None
-    if doi and (m := _ARXIV_DOI.match(doi)):
-        arxiv, doi = parse_arxiv_id(m.group(1)), None
-    for location in work.get("locations") or ():
-        if arxiv:
-            break
-        for key in ("landing_page_url", "pdf_url"):
-            url = (location or {}).get(key) or ""
-            if m := _ARXIV_URL.search(url):
-                arxiv = parse_arxiv_id(m.group(1))
-                break
+    arxiv, doi = _arxiv(work, normalize_doi(work.text("doi")))
     authors = tuple(
         name
-        for a in work.get("authorships") or ()
-        if (name := ((a.get("author") or {}).get("display_name") or a.get("raw_author_name")))
+        for a in work.objects("authorships")
+        if (name := (a.obj("author").text("display_name") or a.text("raw_author_name")))
     )
-    primary = work.get("primary_location") or work.get("host_venue") or {}
-    venue = (primary.get("source") or {}).get("display_name") or primary.get("display_name")
-    best = work.get("best_oa_location") or {}
-    topics = [t.get("display_name") for t in work.get("topics") or () if t.get("display_name")]
+    primary = work.obj("primary_location")
+    if not primary.raw:
+        primary = work.obj("host_venue")
+    venue = primary.obj("source").text("display_name") or primary.text("display_name")
+    topics = [t.text("display_name") for t in work.objects("topics") if t.text("display_name")]
     extra: dict[str, Any] = {
-        "openalex": str(work.get("id", "")).rsplit("/", 1)[-1],
-        "type": work.get("type"),
-        "cited_by": int(work.get("cited_by_count") or 0),
+        "openalex": work.text("id").rsplit("/", 1)[-1],
+        "type": work.text("type") or None,
+        "cited_by": work.count("cited_by_count"),
     }
     if venue:
         extra["venue"] = venue
     if topics:
         extra["topics"] = topics[:3]
-    published = iso_date(work.get("publication_date")) or (
-        f"{work['publication_year']}-01-01" if work.get("publication_year") else None
-    )
+    year = work.count("publication_year")
+    published = iso_date(work.text("publication_date")) or (f"{year}-01-01" if year else None)
     return Item(
         source=NAME,
         title=title,
-        abstract=abstract(work.get("abstract_inverted_index")),
+        abstract=abstract(work.obj("abstract_inverted_index").raw, work.origin),
         authors=authors,
         arxiv_id=arxiv[0] if arxiv else None,
         version=arxiv[1] if arxiv else None,
         doi=doi,
         published=published,
-        updated=iso_date(work.get("updated_date")),
-        abs_url=f"https://doi.org/{doi}" if doi else primary.get("landing_page_url"),
-        pdf_url=best.get("pdf_url"),
+        updated=iso_date(work.text("updated_date")),
+        abs_url=f"https://doi.org/{doi}" if doi else primary.text("landing_page_url") or None,
+        pdf_url=work.obj("best_oa_location").text("pdf_url") or None,
         observed_on=published,
         extra={k: v for k, v in extra.items() if v is not None},
     )

@@ -29,7 +29,7 @@ from paperradar.sources.base import (
     Source,
     Strings,
 )
-from paperradar.sources.common import iso_date, load_json
+from paperradar.sources.common import Fields, iso_date, load_json
 
 if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
     from paperradar.http import Fetcher
@@ -58,54 +58,69 @@ def parse(data: bytes, origin: str = "<semantic scholar>") -> Iterator[Item]:
         papers = [doc]
     else:
         raise ParseError("expected a Semantic Scholar paper, list or page", origin=origin)
-    for entry in papers:
-        if not isinstance(entry, dict):
+    for index, entry in enumerate(papers):
+        if entry is None:
             continue  # a batch lookup answers null for ids it does not know
+        paper = Fields(entry, origin, f"paper[{index}]")
         for wrapper in _WRAPPERS:
-            if isinstance(entry.get(wrapper), dict):
-                entry = entry[wrapper]
-        item = paper_to_item(entry)
+            if paper.is_obj(wrapper):
+                paper = paper.obj(wrapper)
+        item = _paper_item(paper)
         if item is not None:
             yield item
 
 
-def paper_to_item(paper: dict[str, Any]) -> Item | None:
-    title = " ".join(str(paper.get("title") or "").split())
+def paper_to_item(paper: dict[str, Any], origin: str = "<semantic scholar>") -> Item | None:
+    """One S2 paper as an Item; None for a paper without a title."""
+    return _paper_item(Fields(paper, origin, "paper"))
+
+
+def _paper_item(paper: Fields) -> Item | None:
+    title = " ".join(paper.text("title").split())
     if not title:
         return None
-    ids = paper.get("externalIds") or {}
-    arxiv = parse_arxiv_id(str(ids["ArXiv"])) if ids.get("ArXiv") else None
-    doi = normalize_doi(ids.get("DOI"))
+    ids = paper.obj("externalIds")
+    arxiv = parse_arxiv_id(ids.ident("ArXiv")) if ids.ident("ArXiv") else None
+    doi = normalize_doi(ids.text("DOI"))
     if doi and doi.startswith("10.48550/"):
         doi = None
-    published = iso_date(paper.get("publicationDate"))
-    if published is None and paper.get("year"):
-        published = f"{paper['year']}-01-01"
-    extra: dict[str, Any] = {"s2": paper.get("paperId")}
-    if paper.get("citationCount") is not None:
-        extra["cited_by"] = int(paper["citationCount"])
-    if paper.get("venue"):
-        extra["venue"] = paper["venue"]
-    tldr = (paper.get("tldr") or {}).get("text") if isinstance(paper.get("tldr"), dict) else None
+    published = iso_date(paper.text("publicationDate"))
+    if published is None and paper.count("year"):
+        published = f"{paper.count('year')}-01-01"
+    extra: dict[str, Any] = {"s2": paper.text("paperId") or None}
+    if paper.raw.get("citationCount") is not None:
+        extra["cited_by"] = paper.count("citationCount")
+    if paper.text("venue"):
+        extra["venue"] = paper.text("venue")
+    tldr = paper.obj("tldr").text("text") if paper.is_obj("tldr") else None
     if tldr:
         extra["tldr"] = tldr
-    if paper.get("fieldsOfStudy"):
-        extra["fields"] = list(paper["fieldsOfStudy"])
-    pdf = (paper.get("openAccessPdf") or {}).get("url") or None
+    if paper.texts("fieldsOfStudy"):
+        extra["fields"] = paper.texts("fieldsOfStudy")
     return Item(
         source=NAME,
         title=title,
-        abstract=" ".join(str(paper.get("abstract") or "").split()),
-        authors=tuple(a["name"] for a in paper.get("authors") or () if a and a.get("name")),
+        abstract=" ".join(paper.text("abstract").split()),
+        authors=tuple(a.text("name") for a in _authors(paper) if a.text("name")),
         arxiv_id=arxiv[0] if arxiv else None,
         version=arxiv[1] if arxiv else None,
         doi=doi,
         published=published,
-        abs_url=None if arxiv else paper.get("url"),
-        pdf_url=pdf,
+        abs_url=None if arxiv else paper.text("url") or None,
+        pdf_url=paper.obj("openAccessPdf").text("url") or None,
         observed_on=published,
         extra=extra,
     )
+
+
+def _authors(paper: Fields) -> list[Fields]:
+    # S2 answers null for an author it could not resolve; skip those, refuse other shapes.
+    listed = paper.values("authors")
+    return [
+        Fields(a, paper.origin, f"{paper.where}.authors[{i}]")
+        for i, a in enumerate(listed)
+        if a is not None
+    ]
 
 
 def paper_ref(ref: str) -> str:

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from paperradar.errors import ParseError
-from paperradar.ids import first_doi, normalize_doi, parse_arxiv_id
+from paperradar.ids import MAX_VERSION, first_doi, normalize_doi, parse_arxiv_id
 from paperradar.models import Item
 from paperradar.sources.arxiv_rss import split_authors
-from paperradar.sources.common import iso_date
+from paperradar.sources.common import Fields, iso_date, storable
 from paperradar.sources.hf_daily import entry_to_item
 
 NAME = "import"
@@ -81,102 +81,136 @@ def _record(record: dict[str, Any], where: str) -> Iterator[Item]:
         raise ParseError(f"unrecognised record (keys: {keys})", origin=where)
 
 
-def _arxiv(value: Any, where: str) -> tuple[str, int | None]:
-    parsed = parse_arxiv_id(str(value or ""))
+def _arxiv(record: Fields) -> tuple[str, int | None]:
+    parsed = parse_arxiv_id(record.ident("id"))
     if parsed is None:
-        raise ParseError(f"id {value!r} is not an arXiv id", origin=where)
+        raise ParseError(f"id {record.raw.get('id')!r} is not an arXiv id", origin=record.origin)
     return parsed
 
 
-def _clean(text: Any) -> str:
-    value = str(text or "")
+def _clean(value: str) -> str:
     if value.isprintable() and "  " not in value and value == value.strip():
         return value  # already clean, as most names are: cheaper to check than to rebuild
     return " ".join(value.split())
 
 
-def _snapshot(record: dict[str, Any], where: str) -> Item:
-    arxiv_id, _ = _arxiv(record.get("id"), where)
-    parsed_authors = record.get("authors_parsed")
-    if parsed_authors:
-        authors = tuple(
-            _clean(" ".join(p for p in (a[1] if len(a) > 1 else "", a[0], *a[2:]) if p))
-            for a in parsed_authors
-        )
-    else:
-        authors = split_authors(_clean(record.get("authors")))
-    versions = record.get("versions") or []
-    dates = [iso_date(v.get("created")) for v in versions if isinstance(v, dict)]
-    categories = tuple(str(record.get("categories") or "").split())
+def _names(record: Fields) -> tuple[str, ...]:
+    # authors_parsed: [surname, forenames, suffix...] per author, each a list of strings.
+    authors = []
+    for index, parts in enumerate(record.values("authors_parsed")):
+        if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
+            raise ParseError(
+                f"authors_parsed[{index}] is not a list of strings", origin=record.origin
+            )
+        ordered = (parts[1] if len(parts) > 1 else "", *parts[:1], *parts[2:])
+        authors.append(_clean(" ".join(storable(p) for p in ordered if p)))
+    return tuple(authors)
+
+
+def _snapshot(raw: dict[str, Any], where: str) -> Item:
+    record = Fields(raw, where, "record")
+    arxiv_id, _ = _arxiv(record)
+    authors = _names(record) or split_authors(_clean(record.text("authors")))
+    versions = record.objects("versions")
+    dates = [iso_date(v.text("created")) for v in versions]
+    categories = tuple(record.text("categories").split())
     extra = {
-        key.replace("-", "_"): record[key]
+        key.replace("-", "_"): record.text(key)
         for key in ("journal-ref", "comments", "submitter")
-        if record.get(key)
+        if record.text(key)
     }
+    update = record.text("update_date") or None
     return Item(
         source=SNAPSHOT,
-        title=_clean(record.get("title")),
-        abstract=_clean(record.get("abstract")),
+        title=_clean(record.text("title")),
+        abstract=_clean(record.text("abstract")),
         authors=authors,
         arxiv_id=arxiv_id,
-        version=len(versions) or None,
-        doi=first_doi(record.get("doi")),
+        version=min(len(versions), MAX_VERSION) or None,
+        doi=first_doi(record.text("doi")),
         categories=categories,
         primary_category=categories[0] if categories else None,
         published=dates[0] if dates else None,
-        updated=dates[-1] if dates else record.get("update_date"),
-        observed_on=record.get("update_date") or (dates[-1] if dates else None),
+        updated=dates[-1] if dates else update,
+        observed_on=update or (dates[-1] if dates else None),
         extra=extra,
     )
 
 
-def _listing(record: dict[str, Any], where: str) -> Item:
-    arxiv_id, version = _arxiv(record.get("id"), where)
-    categories = tuple(record.get("categories") or ())
-    day = str(record["listing_date"])
+def _listing(raw: dict[str, Any], where: str) -> Item:
+    record = Fields(raw, where, "record")
+    arxiv_id, version = _arxiv(record)
+    categories = tuple(record.texts("categories"))
+    day = record.text("listing_date")
     return Item(
         source=LISTING,
-        title=_clean(record.get("title")),
-        abstract=_clean(record.get("summary")),
-        authors=tuple(_clean(a) for a in record.get("authors") or ()),
+        title=_clean(record.text("title")),
+        abstract=_clean(record.text("summary")),
+        authors=tuple(_clean(a) for a in record.texts("authors")),
         arxiv_id=arxiv_id,
         version=version,
         categories=categories,
         primary_category=categories[0] if categories else None,
-        announced=day,
-        observed_on=day,
+        announced=day or None,
+        observed_on=day or None,
         extra={
             "announce_type": "new",
-            **({"comment": record["comment"]} if record.get("comment") else {}),
+            **({"comment": record.text("comment")} if record.text("comment") else {}),
         },
     )
 
 
-def _export(record: dict[str, Any], where: str) -> Iterator[Item]:
-    links = record.get("links") or {}
-    arxiv = parse_arxiv_id(str(record.get("arxiv_id") or ""))
-    title = _clean(record.get("title"))
+def _version(record: Fields) -> int | None:
+    version = record.raw.get("version")
+    if version is None:
+        return None
+    if record.count("version") > MAX_VERSION:
+        raise ParseError(f"version {version} is not a version", origin=record.origin)
+    return record.count("version")
+
+
+def _stored(data: dict[str, Any]) -> dict[str, Any]:
+    # A source's data goes back into the store as JSON: no string in it may hold a lone
+    # surrogate (SQLite cannot encode one) or a character the Atom feeds cannot carry.
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return storable(value)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {storable(k): clean(v) for k, v in value.items()}
+        return value
+
+    cleaned: dict[str, Any] = clean(data)
+    return cleaned
+
+
+def _export(raw: dict[str, Any], where: str) -> Iterator[Item]:
+    record = Fields(raw, where, "paper")
+    links = record.obj("links")
+    arxiv = parse_arxiv_id(record.text("arxiv_id"))
+    title = _clean(record.text("title"))
     if not title:
         raise ParseError("exported paper without a title", origin=where)
-    sources = record.get("sources") or [{"source": NAME, "seen": None, "data": {}}]
+    sources = record.objects("sources") or [Fields({"source": NAME}, where, "paper.sources[0]")]
     for seen in sources:
         yield Item(
-            source=str(seen.get("source") or NAME),
+            source=seen.text("source") or NAME,
             title=title,
-            abstract=_clean(record.get("abstract")),
-            authors=tuple(record.get("authors") or ()),
+            abstract=_clean(record.text("abstract")),
+            authors=tuple(record.texts("authors")),
             arxiv_id=arxiv[0] if arxiv else None,
-            version=record.get("version"),
-            doi=normalize_doi(record.get("doi")),
-            categories=tuple(record.get("categories") or ()),
-            primary_category=record.get("primary_category"),
-            announced=record.get("announced"),
-            published=record.get("published"),
-            updated=record.get("updated"),
-            abs_url=links.get("abs"),
-            pdf_url=links.get("pdf"),
-            code_url=links.get("code"),
-            project_url=links.get("project"),
-            observed_on=seen.get("seen"),
-            extra=dict(seen.get("data") or {}),
+            version=_version(record),
+            doi=normalize_doi(record.text("doi")),
+            categories=tuple(record.texts("categories")),
+            primary_category=record.text("primary_category") or None,
+            announced=record.text("announced") or None,
+            published=record.text("published") or None,
+            updated=record.text("updated") or None,
+            abs_url=links.text("abs") or None,
+            pdf_url=links.text("pdf") or None,
+            code_url=links.text("code") or None,
+            project_url=links.text("project") or None,
+            observed_on=seen.text("seen") or None,
+            extra=_stored(seen.obj("data").raw),
         )

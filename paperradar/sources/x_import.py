@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from paperradar.errors import ParseError, UsageError
 from paperradar.models import Post
@@ -28,7 +28,7 @@ from paperradar.sources.base import (
     Source,
     Strings,
 )
-from paperradar.sources.common import load_json, utc_stamp
+from paperradar.sources.common import Fields, load_json, utc_stamp
 
 if TYPE_CHECKING:  # only fetching needs the HTTP client, not parsing
     from paperradar.http import Fetcher
@@ -41,42 +41,43 @@ _JS_PREFIX = re.compile(rb"^\s*window\.YTD\.[\w.]+\s*=\s*")
 def parse(data: bytes, origin: str = "<x export>") -> Iterator[Post]:
     doc = load_json(_JS_PREFIX.sub(b"", data, count=1), origin)
     if isinstance(doc, dict) and isinstance(doc.get("x"), list):
-        for account in doc["x"]:
-            owner = f"x:@{account.get('handle', '').lstrip('@').lower()}"
-            for tweet in account.get("tweets") or ():
-                post = _tweet(tweet, owner, str(account.get("name") or ""))
+        for account in Fields(doc, origin, "digest").objects("x"):
+            owner = f"x:@{account.text('handle').lstrip('@').lower()}"
+            for tweet in account.objects("tweets"):
+                post = _tweet(tweet, owner, account.text("name"))
                 if post is not None:
                     yield post
         return
     if not isinstance(doc, list):
         raise ParseError("expected tweets.js, a JSON list of posts, or a digest", origin=origin)
-    for entry in doc:
+    for index, entry in enumerate(doc):
         if not isinstance(entry, dict):
             continue
-        record: dict[str, Any] = entry["tweet"] if isinstance(entry.get("tweet"), dict) else entry
-        who = record.get("handle") or record.get("author") or record.get("screen_name")
-        owner = f"x:@{str(who).lstrip('@').lower()}" if who else UNKNOWN_OWNER
-        post = _tweet(record, owner, str(record.get("name") or ""))
+        record = Fields(entry, origin, f"post[{index}]")
+        if record.is_obj("tweet"):
+            record = record.obj("tweet")
+        who = record.text("handle") or record.text("author") or record.text("screen_name")
+        owner = f"x:@{who.lstrip('@').lower()}" if who else UNKNOWN_OWNER
+        post = _tweet(record, owner, record.text("name"))
         if post is not None:
             yield post
 
 
-def _tweet(tweet: dict[str, Any], owner: str, name: str) -> Post | None:
-    uid = str(tweet.get("id_str") or tweet.get("id") or "")
-    text = str(tweet.get("full_text") or tweet.get("text") or "")
+def _tweet(tweet: Fields, owner: str, name: str) -> Post | None:
+    uid = tweet.ident("id_str") or tweet.ident("id")
+    text = tweet.text("full_text") or tweet.text("text")
     if not uid or not text:
         return None
     links = []
-    entities = tweet.get("entities") or {}
-    for url in entities.get("urls") or ():
-        expanded = url.get("expanded_url") or url.get("url")
+    for short in tweet.obj("entities").objects("urls"):
+        expanded = short.text("expanded_url") or short.text("url")
         if expanded:
             links.append(expanded)
-            if url.get("url") and url["url"] in text:
+            if short.text("url") and short.text("url") in text:
                 # Put the real link where the t.co one was, so the text reads as written.
-                text = text.replace(url["url"], expanded)
+                text = text.replace(short.text("url"), expanded)
     handle = owner.removeprefix("x:@")
-    url = tweet.get("url") or (
+    url = tweet.text("url") or (
         f"https://x.com/{handle}/status/{uid}"
         if owner != UNKNOWN_OWNER
         else f"https://x.com/i/status/{uid}"
@@ -89,13 +90,18 @@ def _tweet(tweet: dict[str, Any], owner: str, name: str) -> Post | None:
         author_name=name,
         text=text,
         url=url,
-        posted_at=utc_stamp(tweet.get("createdAt") or tweet.get("created_at")),
+        posted_at=utc_stamp(tweet.text("createdAt") or tweet.text("created_at")),
         links=tuple(dict.fromkeys(links)),
-        likes=int(tweet.get("likes") or tweet.get("favorite_count") or 0),
-        reposts=int(tweet.get("retweets") or tweet.get("retweet_count") or 0),
-        replies=int(tweet.get("replies") or tweet.get("reply_count") or 0),
+        likes=_first_count(tweet, "likes", "favorite_count"),
+        reposts=_first_count(tweet, "retweets", "retweet_count"),
+        replies=_first_count(tweet, "replies", "reply_count"),
         feed="X",
     )
+
+
+def _first_count(tweet: Fields, *keys: str) -> int:
+    # A digest and an export name the same count differently; the first one given counts.
+    return next((count for key in keys if (count := tweet.count(key))), 0)
 
 
 def fetch(fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:

@@ -28,6 +28,8 @@ def parse_xml(data: bytes, origin: str) -> Element:
             "references are not accepted)",
             origin=origin,
         ) from exc
+    except LookupError as exc:  # the XML declaration names an encoding Python does not know
+        raise ParseError(f"unknown encoding in the XML declaration ({exc})", origin=origin) from exc
     except ET.ParseError as exc:
         line, column = exc.position
         raise ParseError(
