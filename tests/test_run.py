@@ -374,8 +374,13 @@ BROKEN: dict[str, tuple[tuple[int, dict[str, str], bytes], str]] = {
     "redirect loop": ((302, {"Location": "/works"}, b""), "more than 5 redirects"),
     "bad encoding": ((200, {"Content-Encoding": "gzip"}, b"{not gzip"), "DecodingError"),
     # A well-formed response of an unexpected shape: the parser meets a list for an object.
-    "parser crash": (
+    "unexpected shape": (
         (200, {}, b'{"status": "ok", "message-type": "work-list", "message": []}'),
+        "expected an object",
+    ),
+    # A bug in a source's own code, whatever the response: contained, named and logged.
+    "parser crash": (
+        (200, {}, data("crossref/cursor_page1.json")),
         "AttributeError",
     ),
 }
@@ -387,9 +392,17 @@ def test_one_broken_source_does_not_stop_the_run(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
     replay: Replay,
+    monkeypatch: pytest.MonkeyPatch,
     fault: str,
 ) -> None:
     answer, problem = BROKEN[fault]
+    if fault == "parser crash":
+        from paperradar.sources import crossref
+
+        def broken(*args: object) -> None:
+            raise AttributeError("the parser broke")
+
+        monkeypatch.setattr(crossref, "parse", broken)
     _two_good_sources(replay)
     replay.routes["/works"] = lambda q: answer
     _config_with_crossref(tmp_path, replay)

@@ -18,6 +18,7 @@ from paperradar.cli import (  # noqa: F401
     brief,
     ingest,
     papers,
+    rank,
     reader,
     run,
     social,

@@ -1,45 +1,31 @@
-"""The reader's commands: follow/mute, like/dislike/save, seed, profile, rank, embed and eval.
-
-Registered on the same ``radar`` app as the paper commands (``paperradar.cli`` imports this
-module); kept apart so each file stays short.
-"""
+"""The reader's commands: follow/mute, like/dislike/save, seed and profile (``cli.rank`` has
+rank, embed and eval)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from paperradar.cli.app import (
     AsJson,
     Home,
-    NothingNew,
     app,
     emit_json,
     err,
     open_store,
     out,
-    parse_day,
-    ranking_table,
 )
 from paperradar.errors import NotFoundError, UsageError
 from paperradar.store import Store
 from paperradar.store.reader import paper_ref
 
 if TYPE_CHECKING:  # the evaluation pulls numpy and scipy; import it only when evaluating
-    from paperradar.eval.evaluate import Result
+    pass
 
 Kind = Annotated[
     str,
@@ -256,151 +242,3 @@ def _profile_remove(store: Store, args: list[str]) -> None:
     elif not store.remove_profile(kind, value):
         raise NotFoundError(f"no {kind} {value!r} in your profile")
     out.print(f"Removed {kind} {escape(value)!r}.")
-
-
-@app.command()
-def rank(
-    date: Annotated[
-        str | None, typer.Option("--date", help="Day to rank (default: latest).")
-    ] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Show this many.")] = 20,
-    popularity: Annotated[
-        float | None, typer.Option("--popularity", help="Weight of upvotes/stars (0 = off).")
-    ] = None,
-    embedding: Annotated[
-        str, typer.Option("--embedding", help="Embedding backend: static, minilm or none.")
-    ] = "static",
-    as_json: AsJson = False,
-    home: Home = None,
-) -> None:
-    """Rank a day's papers for you, with the reasons behind each score."""
-    from paperradar.rank import Weights, explain
-    from paperradar.rank.stage import ranked
-
-    day = parse_day(date)
-    weights = Weights() if popularity is None else Weights(popularity=popularity)
-    with open_store(home) as store:
-        # Ranked afresh every time (the benchmarks time this command); the reader's own ranking
-        # is stored too, so the page and the briefing need not rank the day again.
-        result = ranked(
-            store,
-            day.isoformat() if day else None,
-            weights=weights,
-            embedding=embedding,
-            fresh=True,
-        )
-    if as_json:
-        payload = explain(result)
-        payload["items"] = payload["items"][:limit]
-        emit_json(payload)
-        return
-    mode = "popularity and recency (empty profile)" if result.profile.empty else "your profile"
-    out.print(
-        f"[bold]{result.day}[/]: {result.candidates} papers ranked by {mode}"
-        + (f", {result.muted} muted" if result.muted else "")
-    )
-    out.print(ranking_table(result, limit))
-    if result.profile.waiting:
-        err.print(f"[dim]{result.profile.waiting} seeded papers are not in the store yet.[/]")
-
-
-@app.command()
-def embed(
-    model: Annotated[str, typer.Option("--model", help="static (default) or minilm.")] = "static",
-    home: Home = None,
-) -> None:
-    """Compute the embeddings the store lacks (ranking also does this for the papers it needs)."""
-    from paperradar.enrich.embed import backend, embed_store
-
-    backend(model)  # fail fast on an unknown or uninstalled backend
-    with open_store(home) as store, _bar() as bar:
-        task = bar.add_task(f"Embedding ({model})", total=None)
-        done = embed_store(
-            store, model, on_progress=lambda n, total: bar.update(task, completed=n, total=total)
-        )
-    out.print(f"Embedded {done} papers with {model}.")
-    if not done:
-        raise NothingNew("nothing to embed")
-
-
-def _bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        disable=not err.is_terminal,
-    )
-
-
-@app.command("eval")
-def eval_(
-    data: Annotated[
-        Path | None,
-        typer.Option(
-            "--data",
-            envvar="RADAR_EVAL_DATA",
-            help="Labelled-data folder: corpus/ and relevance/ (e.g. ../shared/data).",
-        ),
-    ] = None,
-    corpus: Annotated[
-        Path | None,
-        typer.Option(
-            "--corpus", envvar="RADAR_EVAL_CORPUS", help="Corpus JSON lines (not DATA's)."
-        ),
-    ] = None,
-    relevance: Annotated[
-        Path | None,
-        typer.Option(
-            "--relevance", envvar="RADAR_EVAL_RELEVANCE", help="Relevance labels dir (not DATA's)."
-        ),
-    ] = None,
-    days: Annotated[int | None, typer.Option("--days", help="Use this many judged days.")] = None,
-    topics: Annotated[int | None, typer.Option("--topics", help="Liked-paper topics.")] = None,
-    topic_set: Annotated[
-        str, typer.Option("--topic-set", help="named, generated, or its dev or test half.")
-    ] = "named",
-    task: Annotated[str, typer.Option("--task", help="stated, liked or both.")] = "both",
-    embedding: Annotated[str, typer.Option("--embedding", help="static, minilm, none.")] = "static",
-    as_json: AsJson = False,
-) -> None:
-    """Measure ranking quality offline on real relevance labels (see README: Evaluation)."""
-    from paperradar.eval import evaluate
-    from paperradar.eval.corpus import locate
-
-    tasks = {"both": ("stated", "liked"), "stated": ("stated",), "liked": ("liked",)}.get(task)
-    if tasks is None:
-        raise UsageError(f"--task {task!r}: use stated, liked or both")
-    corpus, relevance = locate(data, corpus, relevance, labels="stated" in tasks)
-    results = _evaluate(
-        embedding,
-        corpus,
-        relevance,
-        tasks=tasks,
-        max_days=days,
-        max_topics=topics,
-        topics=topic_set,
-    )
-    if as_json:
-        emit_json([r.to_json() for r in results])
-    else:
-        out.print(evaluate.table(results), highlight=False)
-
-
-def _evaluate(embedding: str, corpus: Path, relevance: Path | None, **options: Any) -> list[Result]:
-    """The evaluation of the default ranker, with a progress bar per task."""
-    from paperradar.eval import evaluate
-    from paperradar.eval.rankers import RadarRanker
-
-    with _bar() as bar:
-        current: dict[str, TaskID] = {}
-
-        def progress(label: str, done: int, total: int) -> None:
-            if label not in current:
-                current[label] = bar.add_task(label, total=total)
-            bar.update(current[label], completed=done, total=total)
-
-        return evaluate.run(
-            [RadarRanker(embedding)], corpus, relevance, progress=progress, **options
-        )
