@@ -151,9 +151,7 @@ class ArxivApi(BaseSource[ArxivApiOptions]):
     options = ArxivApiOptions
 
     def request(self, options: ArxivApiOptions, following: Following, env: Env) -> FetchRequest:
-        return env.request(
-            query=options.query, ids=options.ids, max_results=options.max, base_url=options.base_url
-        )
+        return env.request(options, query=options.query, ids=options.ids)
 
     def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
         return fetch(fetcher, request)

@@ -202,9 +202,7 @@ class ArxivOai(BaseSource[OaiOptions]):
     options = OaiOptions
 
     def request(self, options: OaiOptions, following: Following, env: Env) -> FetchRequest:
-        return env.request(
-            oai_set=options.set, metadata_format=options.format, base_url=options.base_url
-        )
+        return env.request(options, oai_set=options.set, metadata_format=options.format)
 
     def prepare(self, request: FetchRequest, cursor: str | None) -> FetchRequest:
         # A later harvest resumes from the newest datestamp the last one stored.

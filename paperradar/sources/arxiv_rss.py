@@ -136,7 +136,7 @@ class ArxivRss(BaseSource[ArxivOptions]):
     options = ArxivOptions
 
     def request(self, options: ArxivOptions, following: Following, env: Env) -> FetchRequest:
-        return env.request(categories=options.categories, base_url=options.base_url)
+        return env.request(options, categories=options.categories)
 
     def prepare(self, request: FetchRequest, cursor: str | None) -> FetchRequest:
         # The daily run takes whatever today's listing holds; a one-off fetch asking for a past

@@ -92,9 +92,14 @@ class Env:
     def secret(self, name: str) -> str | None:
         return self.variables.get(name) or None
 
-    def request(self, **fields: Any) -> FetchRequest:
-        """A request for this day, start date and address, with the source's own ``fields``."""
-        return FetchRequest(day=self.day, since=self.since, mailto=self.mailto, **fields)
+    def request(self, options: Options, **fields: Any) -> FetchRequest:
+        """A request for this day, start date and address, with the source's own ``fields``.
+        The two options most sources share pass through here once: ``base_url`` (a mirror, or
+        the replay server in tests) and ``max`` (the request's ``max_results``)."""
+        shared: dict[str, Any] = {"base_url": getattr(options, "base_url", None)}
+        if "max" in type(options).model_fields:
+            shared["max_results"] = getattr(options, "max", None)
+        return FetchRequest(day=self.day, since=self.since, mailto=self.mailto, **shared, **fields)
 
 
 def _strings(value: object) -> object:

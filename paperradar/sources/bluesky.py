@@ -198,10 +198,9 @@ class Bluesky(BaseSource[BlueskyOptions]):
         if not accounts and not options.query:
             accounts = tuple(p for p in following.people if is_bluesky(p))
         return env.request(
+            options,
             accounts=accounts,
             query=options.query,
-            max_results=options.max,
-            base_url=options.base_url,
         )
 
     def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:

@@ -207,11 +207,10 @@ class Crossref(BaseSource[CrossrefOptions]):
 
     def request(self, options: CrossrefOptions, following: Following, env: Env) -> FetchRequest:
         return env.request(
+            options,
             issns=options.issns,
             query=options.query,
             filter=options.filter,
-            max_results=options.max,
-            base_url=options.base_url,
         )
 
     def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:

@@ -98,7 +98,7 @@ class HfDaily(BaseSource[HfOptions]):
     options = HfOptions
 
     def request(self, options: HfOptions, following: Following, env: Env) -> FetchRequest:
-        return env.request(base_url=options.base_url)
+        return env.request(options)
 
     def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
         return fetch(fetcher, request)

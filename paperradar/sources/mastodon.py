@@ -201,10 +201,9 @@ class Mastodon(BaseSource[MastodonOptions]):
         if not accounts and not options.tags:
             accounts = tuple(p for p in following.people if is_mastodon(p))
         return env.request(
+            options,
             accounts=accounts,
             tags=options.tags,
-            max_results=options.max,
-            base_url=options.base_url,
             extra={"instance": options.instance} if options.instance else {},
         )
 

@@ -194,12 +194,11 @@ class OpenAlex(BaseSource[OpenAlexOptions]):
 
     def request(self, options: OpenAlexOptions, following: Following, env: Env) -> FetchRequest:
         return env.request(
+            options,
             query=options.query,
             filter=options.filter,
             accounts=options.accounts,
             issns=options.issns,
-            max_results=options.max,
-            base_url=options.base_url,
             api_key=env.secret("OPENALEX_API_KEY"),
         )
 

@@ -183,7 +183,7 @@ class Rss(BaseSource[RssOptions]):
     options = RssOptions
 
     def request(self, options: RssOptions, following: Following, env: Env) -> FetchRequest:
-        return env.request(feeds=options.feeds or following.feeds)
+        return env.request(options, feeds=options.feeds or following.feeds)
 
     def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
         return fetch(fetcher, request)

@@ -243,11 +243,10 @@ class SemanticScholar(BaseSource[S2Options]):
 
     def request(self, options: S2Options, following: Following, env: Env) -> FetchRequest:
         request = env.request(
+            options,
             query=options.query,
             ids=options.ids,
             accounts=options.accounts,
-            max_results=options.max,
-            base_url=options.base_url,
             api_key=env.secret("S2_API_KEY"),
         )
         if not options.recommend:

@@ -128,7 +128,7 @@ class XImport(BaseSource[XOptions]):
     options = XOptions
 
     def request(self, options: XOptions, following: Following, env: Env) -> FetchRequest:
-        return env.request(accounts=options.accounts)
+        return env.request(options, accounts=options.accounts)
 
     def fetch(self, fetcher: Fetcher, request: FetchRequest) -> Iterator[Page]:
         return fetch(fetcher, request)
