@@ -493,6 +493,26 @@ def test_a_writer_that_waits_too_long_fails_with_one_line(tmp_path: Path) -> Non
     assert len(errors) == 1 and "busy" in errors[0]
 
 
+def test_a_store_opened_with_a_short_wait_gives_up_after_it(tmp_path: Path) -> None:
+    """The page opens its store with a short wait: a click behind an import gets its error page
+    in seconds, not after the ten minutes a command would wait."""
+    import time
+
+    from paperradar.errors import StoreError
+
+    Store.open(tmp_path).close()
+    holder = hold_write_lock(tmp_path / "radar.db")
+    try:
+        with Store.open(tmp_path, wait=1.0) as store:
+            started = time.monotonic()
+            with pytest.raises(StoreError, match="busy"):
+                store.set_cursor("probe", "1")
+            assert time.monotonic() - started < 8
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
 def test_a_run_whose_process_was_killed_is_marked_interrupted(tmp_path: Path) -> None:
     Store.open(tmp_path).close()
     script = (

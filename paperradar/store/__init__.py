@@ -45,9 +45,10 @@ class Store(
 ):
     """A paper store in ``home``/radar.db; use as a context manager or call ``close``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, wait: float | None = None) -> None:
         self.path = path
-        self._wait = busy.wait_limit()
+        # A command may wait minutes behind an import; a person clicking on the page may not.
+        self._wait = busy.wait_limit() if wait is None else wait
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Opening waits as long as a writer would: another process may be creating or
@@ -81,8 +82,10 @@ class Store(
             self._wait = wait
 
     @classmethod
-    def open(cls, home: Path) -> Store:
-        return cls(home / DB_NAME)
+    def open(cls, home: Path, *, wait: float | None = None) -> Store:
+        """The store in ``home``; a writer waits ``wait`` seconds for the lock (default
+        ``RADAR_STORE_WAIT``)."""
+        return cls(home / DB_NAME, wait=wait)
 
     def close(self) -> None:
         self._db.close()

@@ -37,6 +37,7 @@ from paperradar.store import Store
 BADGES = {"hf-daily": "HF"}  # anything arxiv-* is "arXiv"; journals and posts come later
 JOURNALS = ("openalex", "crossref", "semantic-scholar")
 SOURCE_FILTERS = {"arxiv": "arXiv", "hf": "HF", "journal": "Journal", "posts": "Posts"}
+PAGE_WAIT = 10.0  # seconds a click waits behind another writer (an import) before its error page
 KEPT_DAYS = 8  # days whose cards are kept in memory
 KEPT_TAGS = 50_000
 INDEX_CHECK = 30.0  # seconds between checks for newly embedded papers
@@ -248,7 +249,7 @@ class Radar:
         """This thread's connection (SQLite connections are not shared across threads)."""
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            store = Store.open(self.home)
+            store = Store.open(self.home, wait=PAGE_WAIT)
             self._local.store = store
             with self._guard:
                 self._stores.append(store)
