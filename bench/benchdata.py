@@ -15,3 +15,4 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("RADAR_BENCH_DATA") or ROOT.parent / "shared" / "data")
 CORPUS = DATA / "corpus" / "arxiv_listings_2025-03-18_to_2026-07-01.jsonl.gz"
 RELEVANCE = DATA / "relevance"
+CACHE = ROOT / "bench" / "cache"  # corpus vectors (bench/embed_corpus.py); not in git

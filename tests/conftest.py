@@ -17,9 +17,8 @@ from xml.sax.saxutils import escape
 import pytest
 
 from paperradar.http import Fetcher, FetchPolicy
-from paperradar.ingest import import_file
 from paperradar.models import Item
-from paperradar.pipeline.demo import SAMPLE_TOPICS, sample_paths
+from paperradar.pipeline.demo import SAMPLE_TOPICS, import_sample
 from paperradar.rank.stage import ranked
 from paperradar.store import DB_NAME, Store
 
@@ -102,8 +101,7 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled real sample (5 days of arXiv + HF), imported once per test module."""
     home = tmp_path_factory.mktemp("sample")
     with Store.open(home) as store:
-        for path in sample_paths():
-            import_file(store, path)
+        import_sample(store)
         store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return home
 

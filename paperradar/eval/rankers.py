@@ -23,8 +23,10 @@ class RadarRanker:
     """Paper Radar's ranker; ``embedding`` names the backend ("none" for tf-idf only)."""
 
     def __init__(self, embedding: str = embed.DEFAULT, weights: Weights = Weights()) -> None:
+        from paperradar.rank import backend_weights
+
         self.embedding = embedding
-        self.weights = weights if embedding != "none" else weights.with_changes(embedding=0.0)
+        self.weights = backend_weights(weights, embedding)
         self.name = f"paper-radar ({embedding})"
         self._topic_cache: dict[str, np.ndarray[Any, Any]] = {}
 

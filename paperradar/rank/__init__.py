@@ -26,7 +26,15 @@ from paperradar.rank.records import Ranked, Training, Weights
 from paperradar.rank.score import score
 from paperradar.store import Store
 
-__all__ = ["RankResult", "Ranked", "Weights", "explain", "latest_day", "rank_day"]
+__all__ = [
+    "RankResult",
+    "Ranked",
+    "Weights",
+    "backend_weights",
+    "explain",
+    "latest_day",
+    "rank_day",
+]
 
 FOLLOWED_HISTORY = 200  # earlier papers per reader taken from followed authors
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
@@ -78,6 +86,7 @@ def rank_day(
     """Rank the papers seen on ``day`` (the latest day with papers when None)."""
     clock = _Clock()
     day = day or latest_day(store)
+    weights = backend_weights(weights, embedding)
     vectors_wanted = bool(weights.embedding) and embedding != "none"
     spare = None
     if vectors_wanted and store.unembedded_on(day, embedding):
@@ -115,6 +124,20 @@ def rank_day(
         timings=clock.timings,
         embedded=embedded,
     )
+
+
+def backend_weights(weights: Weights, embedding: str) -> Weights:
+    """``weights`` with the embedding's share and relevance floor filled in from the backend
+    (``embedding``: its name, or "none" for words only), where the caller left them None."""
+    if embedding == "none":
+        return weights.with_changes(embedding=0.0, floor=-1.0)
+    backend_class = embed.BACKENDS.get(embedding)
+    changes: dict[str, float] = {}
+    if weights.embedding is None:
+        changes["embedding"] = float(getattr(backend_class, "share", 0.2))
+    if weights.floor is None:
+        changes["floor"] = float(getattr(backend_class, "floor", -1.0))
+    return weights.with_changes(**changes) if changes else weights
 
 
 def _vectors(

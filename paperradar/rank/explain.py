@@ -19,6 +19,7 @@ from paperradar.rank.features import standardise
 from paperradar.rank.records import Training
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
+Bool = np.ndarray[Any, np.dtype[np.bool_]]
 
 
 def matches(
@@ -27,11 +28,14 @@ def matches(
     parts: dict[str, Array],
     best_topic: list[int],
     profile: Profile,
-    liked_sim: Array | None,
-    nearest_liked: list[int],
+    liked_match: tuple[Array | None, list[int]],
     training: Training,
     buzz: Mapping[int, Buzz],
+    on_topic: Bool | None = None,
 ) -> None:
+    """Reasons from closeness: the topic a paper matches (only above the relevance floor, when
+    there is one), the liked paper it is close to, what the model found."""
+    liked_sim, nearest_liked = liked_match
     topic = parts.get("topic")
     model = parts.get("model")
     liked = training.liked.papers
@@ -43,7 +47,9 @@ def matches(
         if paper.pk in own:
             reasons[i].insert(0, own[paper.pk])
         fits = model is not None and model[i] > 1.0
-        if topic is not None and topic[i] > 1.0:
+        if on_topic is not None and not on_topic[i]:
+            fits = fits and not profile.topics  # a weak match is no reason to name a topic
+        elif topic is not None and topic[i] > 1.0:
             reasons[i].append(f"matches topic '{_short(profile.topics[best_topic[i]])}'")
         elif fits and profile.topics:
             # The model, not the words, found it: it reads like what the topic's papers read.
@@ -81,7 +87,11 @@ _PART_WORDS = {
 
 
 def the_rest(
-    reasons: list[list[str]], parts: dict[str, Array], best_topic: list[int], profile: Profile
+    reasons: list[list[str]],
+    parts: dict[str, Array],
+    best_topic: list[int],
+    profile: Profile,
+    on_topic: Bool | None = None,
 ) -> None:
     """Name the strongest part for papers no specific reason covered, so none goes unexplained."""
     names = list(parts)
@@ -92,7 +102,9 @@ def the_rest(
         if found:
             continue
         name = names[int(np.argmax(stacked[:, i]))]
-        if name == "topic" and best_topic:
+        if on_topic is not None and not on_topic[i] and profile.topics:
+            found.append("not close to your topics")
+        elif name == "topic" and best_topic:
             found.append(f"nearest to topic '{_short(profile.topics[best_topic[i]])}'")
         else:
             found.append(_PART_WORDS.get(name, "overall fit"))

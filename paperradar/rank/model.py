@@ -134,8 +134,8 @@ def _fit_and_score(
 
 
 def _join(tfidf: Matrix, emb: Any, weights: Weights) -> Matrix:
-    if not weights.embedding or emb is None or not emb.shape[1]:
+    if not weights.semantic or emb is None or not emb.shape[1]:
         return tfidf
     import scipy.sparse as sp
 
-    return sp.hstack([tfidf, sp.csr_matrix(emb * weights.embedding)]).tocsr()
+    return sp.hstack([tfidf, sp.csr_matrix(emb * weights.semantic)]).tocsr()

@@ -28,7 +28,12 @@ class Weights:
     popularity: float = 0.25
     recency: float = 0.1
     diversity: float = 0.5
-    embedding: float = 0.2  # how much the embedding counts beside tf-idf (see README: eval)
+    # The embedding's share of the topic similarity (the words' is the rest) and, for the
+    # classifier, how much its columns count; None: the backend's own (``rank.backend_weights``).
+    embedding: float | None = None
+    # A topic match needs this embedding cosine (the backend's when None); below it a paper is
+    # not "for you" unless a rule (author, keyword, person, liked paper) says it is.
+    floor: float | None = None
     pseudo: int = 8  # pseudo-relevant papers taken from the day when only topics are known
     refine: int = 10  # the same from a first pass when the reader has liked papers, no topics
     negatives: int = 1500  # background papers sampled as the reader's "not picked"
@@ -40,6 +45,11 @@ class Weights:
     def with_changes(self, **changes: Any) -> Weights:
         return replace(self, **changes)
 
+    @property
+    def semantic(self) -> float:
+        """The embedding's share, 0.0 while unresolved."""
+        return self.embedding or 0.0
+
 
 @dataclass(frozen=True)
 class Ranked:
@@ -50,6 +60,7 @@ class Ranked:
     reasons: tuple[str, ...]
     parts: dict[str, float] = field(default_factory=dict, hash=False)
     buzz: Buzz | None = field(default=None, hash=False)
+    close: bool = True  # above the relevance floor (or kept by a rule): "for you"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +70,7 @@ class Ranked:
             "reasons": list(self.reasons),
             "parts": {k: round(v, 4) for k, v in self.parts.items()},
             "buzz": self.buzz.to_json() if self.buzz else None,
+            "close": self.close,
         }
 
 

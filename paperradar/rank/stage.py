@@ -28,6 +28,7 @@ from paperradar.store.rankings import RankedRow, StoredRanking
 
 __all__ = ["digest", "last_ranked", "ranked"]
 
+SCORER = 2  # raised when the scorer changes, so rankings stored by an older one are redone
 _LOCKS: dict[tuple[str, str], threading.Lock] = {}
 _GUARD = threading.Lock()
 
@@ -36,7 +37,14 @@ def digest(
     store: Store, day: str, weights: Weights = Weights(), embedding: str = embed.DEFAULT
 ) -> str:
     """What a ranking of ``day`` depends on, in 24 hex digits; a few indexed counts, ~1 ms."""
-    state = (store.reader_state(), store.day_size(day), store.posts_state(), weights, embedding)
+    state = (
+        SCORER,
+        store.reader_state(),
+        store.day_size(day),
+        store.posts_state(),
+        weights,
+        embedding,
+    )
     return hashlib.blake2b(repr(state).encode(), digest_size=12).hexdigest()
 
 
@@ -91,7 +99,14 @@ def _loaded(store: Store, stored: StoredRanking) -> RankResult | None:
     # The same call rank_day makes, so the buzz shown is the buzz the scores were made with.
     buzz = store.buzz(pks, until=stored.day) if store.post_count() else {}
     items = [
-        Ranked(paper=p, score=row.score, reasons=row.reasons, parts=row.parts, buzz=buzz.get(p.pk))
+        Ranked(
+            paper=p,
+            score=row.score,
+            reasons=row.reasons,
+            parts=row.parts,
+            buzz=buzz.get(p.pk),
+            close=row.close,
+        )
         for p, row in zip(papers, stored.rows, strict=True)
     ]
     return RankResult(
@@ -115,7 +130,9 @@ def _stored(result: RankResult, want: str) -> StoredRanking:
         embedded=result.embedded,
         timings=result.timings,
         ranked_at="",
-        rows=tuple(RankedRow(r.paper.pk, r.score, r.parts, r.reasons) for r in result.ranked),
+        rows=tuple(
+            RankedRow(r.paper.pk, r.score, r.parts, r.reasons, r.close) for r in result.ranked
+        ),
     )
 
 

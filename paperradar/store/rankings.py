@@ -23,6 +23,7 @@ class RankedRow:
     score: float
     parts: dict[str, float]
     reasons: tuple[str, ...]
+    close: bool = True  # above the relevance floor
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,8 @@ class RankingTables(Tables):
                 ),
             )
             self._db.executemany(
-                "INSERT INTO ranked_papers (day, position, pk, score, parts, reasons) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO ranked_papers (day, position, pk, score, parts, reasons, close) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     (
                         ranking.day,
@@ -70,6 +71,7 @@ class RankingTables(Tables):
                         row.score,
                         json.dumps(row.parts),
                         json.dumps(row.reasons, ensure_ascii=False),
+                        int(row.close),
                     )
                     for n, row in enumerate(ranking.rows, 1)
                 ),
@@ -90,7 +92,8 @@ class RankingTables(Tables):
         if head is None:
             return None
         rows = self._db.execute(
-            "SELECT pk, score, parts, reasons FROM ranked_papers WHERE day = ? ORDER BY position",
+            "SELECT pk, score, parts, reasons, close FROM ranked_papers WHERE day = ? "
+            "ORDER BY position",
             (day,),
         )
         return StoredRanking(
@@ -102,8 +105,14 @@ class RankingTables(Tables):
             timings=json.loads(head[5]),
             ranked_at=head[6],
             rows=tuple(
-                RankedRow(int(pk), float(score), json.loads(parts), tuple(json.loads(reasons)))
-                for pk, score, parts, reasons in rows
+                RankedRow(
+                    int(pk),
+                    float(score),
+                    json.loads(parts),
+                    tuple(json.loads(reasons)),
+                    bool(close),
+                )
+                for pk, score, parts, reasons, close in rows
             ),
         )
 
