@@ -97,8 +97,11 @@ def test_unknown_or_missing_embedding_backend_says_how_to_fix(
 ) -> None:
     code, _, err = radar(capsys, "rank", "--embedding", "word2vec", "--home", home)
     assert code == 2 and "unknown embedding backend" in err
-    try:
-        import sentence_transformers  # noqa: F401
-    except ImportError:
-        code, _, err = radar(capsys, "rank", "--embedding", "minilm", "--home", home)
-        assert code == 2 and "make minilm" in err
+
+
+def test_missing_model_files_say_how_to_fix(tmp_path: Path) -> None:
+    from paperradar.enrich.onnx import OnnxMiniLM
+    from paperradar.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="make model"):
+        OnnxMiniLM(tmp_path)

@@ -117,7 +117,8 @@ def check_spare_stopped_on_error(store: Store, day: str) -> None:
         mock.patch.object(rank, "_gather", side_effect=RuntimeError("store gone")),
     ):
         try:
-            rank.rank_day(store, day)
+            # The static model: the one whose encoding a forked worker takes on.
+            rank.rank_day(store, day, embedding="static")
         except RuntimeError as exc:
             assert str(exc) == "store gone"
         else:

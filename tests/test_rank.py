@@ -125,9 +125,9 @@ def test_head_of_the_list_is_not_five_near_duplicates(sample: Store) -> None:
 
 def test_embeddings_are_stored_once_per_paper_and_model(sample: Store) -> None:
     papers = sample.papers(day=DAY)[:50]
-    first, stats = embed_papers(sample, papers)
+    first, stats = embed_papers(sample, papers, "static")
     assert stats.computed == 50 and first.shape == (50, 64)
-    again, stats = embed_papers(sample, papers)
+    again, stats = embed_papers(sample, papers, "static")
     assert stats.computed == 0 and stats.reused == 50
     assert (again == first).all()
 

@@ -23,7 +23,6 @@ from paperradar.errors import ConfigError
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
 
 MAX_TOKENS = 256  # the model's own max_seq_length; longer texts are cut, as upstream does
-BATCH = 32
 DIM = 384
 
 
@@ -88,30 +87,24 @@ class OnnxMiniLM:
     def encode(
         self, texts: Sequence[str], on_progress: Callable[[int], None] | None = None
     ) -> Vectors:
-        """One unit-length row per text; ``on_progress`` hears how many are done after each
-        batch."""
+        """One unit-length row per text; ``on_progress`` hears how many are done.
+
+        Texts go through the graph one at a time. Dynamic int8 quantisation scales activations
+        by each batch's range, so in a batch a text's vector shifted with its neighbours
+        (cosine 0.996 to itself alone); one at a time it depends on the text only, and is no
+        slower (24 texts/s either way on one thread here: no padding to compute)."""
         out = np.zeros((len(texts), DIM), dtype=np.float32)
-        if not texts:
-            return out
-        encodings = self._tokenizer.encode_batch([t if t.strip() else " " for t in texts])
-        # Batches of similar lengths pad less: ~25% faster on a day's abstracts.
-        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
-        done = 0
-        for start in range(0, len(order), BATCH):
-            chunk = order[start : start + BATCH]
-            width = max(len(encodings[i].ids) for i in chunk)
-            ids = np.zeros((len(chunk), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            for row, i in enumerate(chunk):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
+        for n, encoding in enumerate(
+            self._tokenizer.encode_batch([t if t.strip() else " " for t in texts])
+        ):
+            ids = np.array([encoding.ids], dtype=np.int64)
+            mask = np.ones_like(ids)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            tokens = self._session.run(None, feeds)[0]
-            out[chunk] = _mean_pool(tokens, mask)
-            done += len(chunk)
-            if on_progress:
-                on_progress(done)
+            out[n] = _mean_pool(self._session.run(None, feeds)[0], mask)[0]
+            if on_progress and (n + 1) % 32 == 0:
+                on_progress(n + 1)
+        if on_progress and texts:
+            on_progress(len(texts))
         return out
 
 
