@@ -118,6 +118,39 @@ class Paper:
     project_url: str | None
     observations: tuple[Observation, ...] = ()
 
+    @classmethod
+    def of(
+        cls,
+        pk: int,
+        title: str,
+        abstract: str = "",
+        *,
+        authors: tuple[str, ...] = (),
+        categories: tuple[str, ...] = (),
+        arxiv_id: str | None = None,
+        announced: str | None = None,
+    ) -> Paper:
+        """A paper from its text alone, for ranking papers that are in no store
+        (``rank.rank_papers``); ``pk`` is any key unique among the papers ranked together."""
+        return cls(
+            pk=pk,
+            arxiv_id=arxiv_id,
+            version=None,
+            doi=None,
+            title=title,
+            abstract=abstract,
+            authors=authors,
+            categories=categories,
+            primary_category=categories[0] if categories else None,
+            announced=announced,
+            published=None,
+            updated=None,
+            abs_url=None,
+            pdf_url=None,
+            code_url=None,
+            project_url=None,
+        )
+
     @property
     def id(self) -> str:
         """The public id: the arXiv id, else ``doi:`` plus the DOI, else ``paper:`` plus the key."""

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -132,3 +133,35 @@ def test_bad_thread_counts_are_refused(value: str, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("RADAR_EMBED_THREADS", value)
     with pytest.raises(ConfigError, match="RADAR_EMBED_THREADS"):
         threads()
+
+
+def test_rank_papers_ranks_papers_in_memory_like_the_day_ranking(sample: Store) -> None:
+    """The public call, given the day's papers and the same background, puts the same papers
+    on top as ``rank_day`` (which reads them from the store), with no store of its own."""
+    from paperradar.models import Paper
+    from paperradar.profile import Profile
+    from paperradar.rank import rank_papers
+
+    topic = "speculative decoding for faster language model inference"
+    sample.add_profile("topic", topic)
+    day = rank_day(sample, DAY)
+    papers = sample.papers(day=DAY)
+    stored = sample.embeddings("minilm", [p.pk for p in papers])
+    by_hash = {digest: np.frombuffer(blob, dtype="<f4") for digest, blob in stored.values()}
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        """The day's stored vectors (as a caller reusing its own would), the model for the rest."""
+        fresh = [t for t in texts if content_hash(t) not in by_hash]
+        made = dict(zip(fresh, backend("minilm").encode(fresh), strict=True))
+        return np.vstack([by_hash.get(content_hash(t), made.get(t)) for t in texts])
+
+    alone = rank_papers(papers, Profile(topics=(topic,)), encode=encode)
+    assert {r.paper.pk for r in alone[:5]} & {r.paper.pk for r in day.ranked[:5]}
+    assert any("matches topic" in reason for reason in alone[0].reasons)
+    made = [
+        Paper.of(1, "Speculative decoding with a draft model", "We speed up LLM decoding " * 20),
+        Paper.of(2, "Coral reef fish", "A survey of reef fish breeding " * 20),
+    ]
+    ranked = rank_papers(made, Profile(topics=(topic,)))
+    assert [r.paper.pk for r in ranked] == [1, 2]
+    assert ranked[0].close and not ranked[1].close

@@ -44,8 +44,8 @@ def rank(
         float | None, typer.Option("--popularity", help="Weight of upvotes/stars (0 = off).")
     ] = None,
     embedding: Annotated[
-        str, typer.Option("--embedding", help="Embedding backend: static, minilm or none.")
-    ] = "static",
+        str, typer.Option("--embedding", help="Embedding backend: minilm, static or none.")
+    ] = "minilm",
     as_json: AsJson = False,
     home: Home = None,
 ) -> None:
@@ -82,7 +82,7 @@ def rank(
 
 @app.command()
 def embed(
-    model: Annotated[str, typer.Option("--model", help="static (default) or minilm.")] = "static",
+    model: Annotated[str, typer.Option("--model", help="minilm (default) or static.")] = "minilm",
     home: Home = None,
 ) -> None:
     """Compute the embeddings the store lacks (ranking also does this for the papers it needs)."""

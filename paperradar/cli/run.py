@@ -117,8 +117,10 @@ def _run_once(day: dt.date, force: bool, as_json: bool, home: Path | None) -> in
         err.print(f"{mark} {report.source}: {report.status}, {report.new} new{detail}")
 
     with open_store(home) as store, Fetcher() as fetcher:
-        with err.status(f"Running {day}…"):
-            report = run_day(store, config, day, fetcher, force=force, on_source=show)
+        with err.status(f"Running {day}…") as status:
+            report = run_day(
+                store, config, day, fetcher, force=force, on_source=show, on_status=status.update
+            )
         for reused in (s for s in report.sources if s.status == "reused"):
             show(reused)
         for warning in report.warnings:

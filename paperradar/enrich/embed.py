@@ -155,12 +155,13 @@ def embed_store(
     store: Store,
     model: str = DEFAULT,
     *,
-    batch: int = 5000,
+    batch: int = 256,
     limit: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Embed the papers the store has no vector for under ``model`` (newest first, at most
-    ``limit``); returns how many."""
+    ``limit``); returns how many. Each ``batch`` is stored as it is done (~10 s of MiniLM on
+    one core), so an interrupted run keeps what it encoded and ``on_progress`` moves."""
     todo = store.pks_without_embedding(model, limit)
     done = 0
     for start in range(0, len(todo), batch):

@@ -35,8 +35,12 @@ def enrich_new(
         from paperradar.enrich.embed import embed_store
 
         status("Embedding new papers…")
+
+        def progress(done: int, total: int) -> None:
+            status(f"Embedding new papers… {done:,}/{total:,}")
+
         try:
-            embedded = embed_store(store, limit=EMBED_LIMIT)
+            embedded = embed_store(store, limit=EMBED_LIMIT, on_progress=progress)
         except RadarError as exc:
             warnings.append(f"embedding skipped: {exc}")
     changed = (

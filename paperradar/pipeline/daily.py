@@ -160,13 +160,15 @@ def run_day(
     *,
     force: bool = False,
     on_source: Callable[[SourceReport], None] | None = None,
+    on_status: Callable[[str], None] | None = None,
 ) -> RunReport:
-    """Fetch, link, rank and brief ``day``; delivery is ``deliver.deliver_all``'s job."""
+    """Fetch, link, rank and brief ``day``; delivery is ``deliver.deliver_all``'s job.
+    ``on_status`` hears what the run is doing after the fetching (embedding, with counts)."""
     report = RunReport(str(day))
     report.sources, changed = fetch_all(
         store, config, day, fetcher, force=force, on_source=on_source
     )
-    report.warnings = enrich_new(store, changed).warnings
+    report.warnings = enrich_new(store, changed, on_status=on_status).warnings
     llm = None
     if config.llm:
         from paperradar.brief.chat import LLMConfig

@@ -3,9 +3,10 @@
 ``rank_day`` gathers what the scorer learns from (the profile, feedback papers, followed
 authors' earlier papers, a fixed sample of earlier papers as "not picked"), featurises
 everything under one idf, embeds what the store has no vector for yet, and hands it to
-``score.score``. It writes nothing but embeddings, so it can be re-run at will. ``stage.ranked``
-is what the other stages call: it keeps ``rank_day``'s result in the store and returns the
-stored ranking while it holds. ``score`` turns features into scored ``Ranked`` papers, with
+``score.score``. It writes nothing but embeddings, so it can be re-run at will.
+``rank_papers`` (``call.py``) is the same ranking on papers in memory, with no store, for other
+tools. ``stage.ranked`` is what the other stages call: it keeps ``rank_day``'s result in the
+store and returns the stored ranking while it holds. ``score`` turns features into scored ``Ranked`` papers, with
 ``model`` (the per-reader classifier), ``explain`` (reasons in words) and ``diversity``.
 """
 
@@ -21,8 +22,9 @@ from paperradar.enrich import embed
 from paperradar.errors import NotFoundError
 from paperradar.models import Paper
 from paperradar.profile import Profile, load
-from paperradar.rank.features import Features, counts, featurize, text_of
-from paperradar.rank.records import Ranked, Training, Weights
+from paperradar.rank.call import features, rank_papers
+from paperradar.rank.features import counts, text_of
+from paperradar.rank.records import Ranked, Weights
 from paperradar.rank.score import score
 from paperradar.store import Store
 
@@ -34,9 +36,11 @@ __all__ = [
     "explain",
     "latest_day",
     "rank_day",
+    "rank_papers",
 ]
 
 FOLLOWED_HISTORY = 200  # earlier papers per reader taken from followed authors
+MIN_EMBEDDED_BACKGROUND = 200  # fewer embedded earlier papers: sample from all of them
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
 
 
@@ -94,7 +98,9 @@ def rank_day(
         # interrupted ingest is not): a worker loads the model while the store is read.
         spare = embed.spare_encoder(embedding)
     try:
-        profile, weights, groups = _gather(store, day, profile, weights)
+        profile, weights, groups = _gather(
+            store, day, profile, weights, embedding if vectors_wanted else None
+        )
         clock.lap("load")
         everyone = [p for g in groups for p in g]
         pending = None
@@ -109,7 +115,7 @@ def rank_day(
     clock.lap("count")
     vectors, topic_emb, embedded = _vectors(pending, len(everyone), profile)
     clock.lap("embed")
-    feats, training = _training(groups, raw, vectors, topic_emb, weights)
+    feats, training = features(groups, raw, vectors, topic_emb, weights)
     clock.lap("features")
     candidates = groups[0]
     buzz = store.buzz([p.pk for p in candidates], until=day) if store.post_count() else {}
@@ -151,36 +157,8 @@ def _vectors(
     return vectors, (extra if len(profile.topics) else None), stats.computed
 
 
-def _training(
-    groups: list[list[Paper]],
-    raw: Any,
-    vectors: Vectors,
-    topic_emb: Vectors | None,
-    weights: Weights,
-) -> tuple[Features, Training]:
-    """The candidates' features and what the scorer learns from, all under one idf."""
-    bounds = np.cumsum([0, *(len(g) for g in groups)])
-    feats, idf = featurize(
-        [
-            (g, raw[a:b], vectors[a:b])
-            for g, a, b in zip(groups, bounds[:-1], bounds[1:], strict=True)
-        ],
-        max_df=weights.max_df,
-        min_df=weights.min_df,
-    )
-    training = Training(
-        liked=feats[1],
-        followed=feats[2],
-        disliked=feats[3],
-        background=feats[4],
-        idf=idf,
-        topic_emb=topic_emb,
-    )
-    return feats[0], training
-
-
 def _gather(
-    store: Store, day: str, profile: Profile | None, weights: Weights
+    store: Store, day: str, profile: Profile | None, weights: Weights, embedded: str | None
 ) -> tuple[Profile, Weights, list[list[Paper]]]:
     """The reader's profile, the weights the store's settings leave, and the papers to rank and
     learn from: the day's, liked, followed authors' earlier ones, disliked, background."""
@@ -197,9 +175,13 @@ def _gather(
     disliked = list(profile.disliked)
     followed = _followed_history(store, profile, day, seen | {p.pk for p in liked})
     taken = seen | {p.pk for p in (*liked, *disliked, *followed)}
-    sample = [
-        pk for pk in store.sample_pks(weights.negatives + len(taken), before=day) if pk not in taken
-    ][: weights.negatives]
+    # Background papers with vectors only: a store filled by `radar import` has thousands
+    # without, and encoding 1,500 of them would cost a minute of MiniLM on every ranking.
+    wanted = weights.negatives + len(taken)
+    pool = store.sample_pks(wanted, before=day, embedded=embedded) if embedded else []
+    if len(pool) < min(weights.negatives, MIN_EMBEDDED_BACKGROUND):
+        pool = store.sample_pks(wanted, before=day)
+    sample = [pk for pk in pool if pk not in taken][: weights.negatives]
     background = store.papers_by_pk(sample)
     return profile, weights, [candidates, liked, followed, disliked, background]
 

@@ -266,12 +266,21 @@ class ReaderTables(Tables):
 
     # -- what the ranker samples --------------------------------------------------------------
 
-    def sample_pks(self, n: int, *, before: str | None = None, seed: int = 0) -> list[int]:
+    def sample_pks(
+        self, n: int, *, before: str | None = None, seed: int = 0, embedded: str | None = None
+    ) -> list[int]:
         """Up to ``n`` papers announced before ``before`` (any when None), the same ones for the
-        same seed: the ranker's "unseen" negatives."""
-        where, params = "", []
+        same seed: the ranker's "unseen" negatives. With ``embedded``, only papers that have a
+        vector under that model, so a sample never sets off encoding an unembedded backlog."""
+        clauses: list[str] = []
+        params: list[Any] = []
         if before:
-            where, params = "WHERE announced < ? OR announced IS NULL", [before]
+            clauses.append("(announced < ? OR announced IS NULL)")
+            params.append(before)
+        if embedded:
+            clauses.append("pk IN (SELECT pk FROM embeddings WHERE model = ?)")
+            params.append(embedded)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         # A multiplicative hash of pk orders rows pseudo-randomly without a full random sort.
         rows = self._db.execute(
             f"SELECT pk FROM papers {where} ORDER BY (pk * 2654435761 + ?) % 4294967291 LIMIT ?",
