@@ -6,8 +6,9 @@ everything under one idf, embeds what the store has no vector for yet, and hands
 ``score.score``. It writes nothing but embeddings, so it can be re-run at will.
 ``rank_papers`` (``call.py``) is the same ranking on papers in memory, with no store, for other
 tools. ``stage.ranked`` is what the other stages call: it keeps ``rank_day``'s result in the
-store and returns the stored ranking while it holds. ``score`` turns features into scored ``Ranked`` papers, with
-``model`` (the per-reader classifier), ``explain`` (reasons in words) and ``diversity``.
+store and returns the stored ranking while it holds. ``score`` turns features into scored
+``Ranked`` papers, with ``model`` (the per-reader classifier), ``explain`` (reasons in words)
+and ``diversity``.
 """
 
 from __future__ import annotations
