@@ -97,6 +97,12 @@ def test_split_interests_keeps_topics_and_drops_not_relevant() -> None:
     numbered = " 1. Spatial intelligence;\n 2. New multimodal LLMs\n\n In suggesting papers, he "
     parts = split_interests(numbered + "likes vision. " * 12)
     assert parts[:2] == ["Spatial intelligence;", "New multimodal LLMs"] and len(parts) == 3
+    tight = "4. Agents that plan\n5.Integration of tools into LLMs\n6. Runs 3.5 times faster"
+    assert split_interests(tight) == [
+        "Agents that plan",
+        "Integration of tools into LLMs",
+        "Runs 3.5 times faster",
+    ]
 
 
 def test_labelled_days_map_to_listing_days() -> None:

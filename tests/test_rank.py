@@ -147,3 +147,26 @@ def test_classifier_with_no_features_to_learn_from_has_no_opinion() -> None:
     empty = Features([], sp.csr_matrix((3, 2**19), dtype=np.float32), np.zeros((3, 0)))
     scores = _fit_and_score([block(2)], [block(5)], empty, Weights(embedding=0.0))
     assert scores.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_common_name_alone_is_no_coauthor_reason() -> None:
+    """ "Bo Wang" on a liked paper and on a candidate is likely two people; a second shared
+    author, or a distinctive name, makes it a reason; an initial never matches a full name."""
+    from paperradar.models import Paper
+    from paperradar.profile import Profile
+    from paperradar.rank import rank_papers
+
+    liked = Paper.of(1, "A liked paper", "about things", authors=("Bo Wang", "Xiaomeng Zhao"))
+    candidates = [
+        Paper.of(2, "Only a common name", "text", authors=("Bo Wang", "Someone Else")),
+        Paper.of(3, "A distinctive name", "text", authors=("Xiaomeng Zhao",)),
+        Paper.of(4, "Both names", "text", authors=("Bo Wang", "Xiaomeng Zhao")),
+        Paper.of(5, "An initial", "text", authors=("X. Zhao",)),
+    ]
+    ranked = rank_papers(candidates, Profile(liked=(liked,)), embedding="none")
+    coauthor = {r.paper.pk: r.parts.get("coauthor", 0.0) for r in ranked}
+    reasons = {r.paper.pk: " ".join(r.reasons) for r in ranked}
+    assert coauthor[2] == 0.0 and "an author of your liked" not in reasons[2]
+    assert coauthor[3] > 0 and "by Xiaomeng Zhao, an author of your liked" in reasons[3]
+    assert coauthor[4] > coauthor[3]
+    assert coauthor[5] == 0.0

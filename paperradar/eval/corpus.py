@@ -107,7 +107,8 @@ def split_interests(text: str) -> list[str]:
     """
     topics: list[str] = []
     heading = ""
-    for block in re.split(r"\n\s*\n|\n(?=\s*\d+\.\s)", text):
+    # "5. Integration" and "5.Integration" both start an item; "3.5 times" does not.
+    for block in re.split(r"\n\s*\n|\n(?=\s*\d+\.(?:\s|[A-Za-z]))", text):
         block = " ".join(block.split())
         if not block:
             continue
@@ -119,10 +120,10 @@ def split_interests(text: str) -> list[str]:
             continue
         if heading:
             topics.append(heading)
-        if len(block) < 120 and not re.match(r"\d+\.", block):
+        if len(block) < 120 and not re.match(r"\d+\.(?:\s|[A-Za-z])", block):
             heading = block  # a section title; its "Relevant:" paragraph follows
         else:
-            topics.append(re.sub(r"^\d+\.\s*", "", block))
+            topics.append(re.sub(r"^\d+\.(?=\s|[A-Za-z])\s*", "", block))
             heading = ""
     if heading:
         topics.append(heading)

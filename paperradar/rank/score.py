@@ -186,9 +186,11 @@ def _muted(
 
 def _shared_authors(paper: Paper, liked_authors: dict[str, str], reasons: list[str]) -> float:
     """A third for each author the paper shares with a liked paper (up to 3), with the reason;
-    a liked paper does not count for itself."""
+    a liked paper does not count for itself. One shared author with a short given name ("Bo
+    Wang", "Wei Li") is not enough: such names are borne by many people in one field, so
+    it takes a second shared author to say it is the same group."""
     shared = [a for a in paper.authors if liked_authors.get(_author_key(a), paper.id) != paper.id]
-    if not shared:
+    if not shared or (len(shared) == 1 and _common_name(shared[0])):
         return 0.0
     source = liked_authors[_author_key(shared[0])]
     reasons.append(f"by {shared[0]}, an author of your liked {source}")
@@ -321,9 +323,17 @@ def _recency(papers: Sequence[Paper]) -> Array:
 
 
 def _author_key(name: str) -> str:
-    """Surname plus first initial: how one person is recognised across papers."""
+    """Surname plus the full given names: how one person is recognised across papers. An
+    initial alone ("B. Wang") matched every Bo, Bin and Bing Wang of a listing."""
     parsed = AuthorName.parse(name)
-    return f"{parsed.surname} {parsed.given[0][0] if parsed.given else ''}".strip()
+    return f"{parsed.surname} {''.join(parsed.given)}".strip()
+
+
+def _common_name(name: str) -> bool:
+    """A name too widely shared to identify a person on its own: a given name of at most three
+    letters, or an initial only."""
+    parsed = AuthorName.parse(name)
+    return len("".join(parsed.given)) <= 3
 
 
 def _keyword(word: str) -> re.Pattern[str]:
