@@ -39,6 +39,9 @@ class Weights:
     negatives: int = 1500  # background papers sampled as the reader's "not picked"
     c: float = 1.0  # inverse regularisation of the per-reader classifier
     balance_topics: float = 0.5  # 1: topic similarity standardised per topic; 0: overall
+    topic_max: float = 0.0  # across topics: 1 the best topic's score, 0 all topics together
+    feedback: int = 5  # the day's closest papers a topic's vector moves toward (Rocchio)
+    feedback_weight: float = 0.5  # how far it moves: the usual setting for dense feedback
     max_df: float = 0.1  # terms in more of the papers than this share carry no weight
     min_df: int = 2  # terms in fewer papers than this carry no weight
 

@@ -59,12 +59,14 @@ def score(
         return []
     reasons: list[list[str]] = [[] for _ in range(n)]
     topic_rows = text_rows(profile.topics, training.idf) if profile.topics else None
-    per_topic, semantic = _topic_similarity(candidates, topic_rows, training, weights)
+    whole = text_rows(["\n".join(profile.topics)], training.idf) if profile.topics else None
+    match = _topic_similarity(candidates, topic_rows, whole, training, weights)
+    per_topic = match.per_topic if match else None
     best_topic = [int(b) for b in per_topic.argmax(axis=1)] if per_topic is not None else []
-    on_topic = _above_floor(semantic, weights)
+    on_topic = _above_floor(match.semantic if match else None, weights)
     liked_sim, nearest_liked = _nearest(candidates, training.liked)
     dislike_sim, nearest_disliked = _nearest(candidates, training.disliked)
-    parts = _similarity_parts(candidates, topic_rows, per_topic, dislike_sim, training, weights)
+    parts = _similarity_parts(candidates, topic_rows, match, dislike_sim, training, weights)
     popularity = np.array([signals.popularity(p, buzz.get(p.pk)) for p in papers])
     people = signals.followed_mentions(papers, buzz, profile.people, reasons)
     rules = _rules(papers, profile, training, weights, reasons)
@@ -108,18 +110,19 @@ def score(
 def _similarity_parts(
     candidates: Features,
     topic_rows: Matrix | None,
-    per_topic: Array | None,
+    match: _TopicMatch | None,
     dislike_sim: Array | None,
     training: Training,
     weights: Weights,
 ) -> dict[str, Array]:
     """The parts that come from closeness: the model's, the topics', the dislikes'."""
     parts: dict[str, Array] = {}
+    per_topic = match.per_topic if match else None
     model = model_scores(candidates, topic_rows, training, per_topic, weights)
     if model is not None:
         parts["model"] = weights.model * standardise(model)
-    if per_topic is not None:
-        parts["topic"] = weights.topic * standardise(per_topic.max(axis=1))
+    if match is not None:
+        parts["topic"] = weights.topic * standardise(_across_topics(match, weights))
     if dislike_sim is not None:
         # Only a clear resemblance sinks a paper (well above the day's typical closeness).
         parts["dislike"] = -weights.dislike * np.clip(standardise(dislike_sim) - 1, 0, None)
@@ -219,25 +222,71 @@ def _add_rule_parts(
         parts["popularity"] = weights.popularity * popularity * (1.0 if profile.empty else 0.6)
 
 
-def _topic_similarity(
-    candidates: Features, rows: Matrix | None, training: Training, weights: Weights
-) -> tuple[Array | None, Array | None]:
-    """Each candidate's similarity to each topic (candidates x topics), and the raw embedding
-    cosines behind it (None without an embedding).
+@dataclass(frozen=True)
+class _TopicMatch:
+    """How each candidate matches the reader's topics."""
 
-    Words and meaning are fused as standard scores, so each speaks in the day's own units: the
-    embedding's cosine (its share, ``weights.embedding``) and the tf-idf cosine (the rest). On
-    the labelled days, MiniLM alone beats tf-idf by ~0.1 ROC-AUC and the words still add to it;
-    a raw-cosine mix let one signal's spread drown the other."""
-    if rows is None:
-        return None, None
-    lexical = _balanced(cosine(candidates.tfidf, rows).astype(np.float64), weights)
-    emb = training.topic_emb
-    share = weights.semantic
+    per_topic: Array  # candidates x topics: fused similarity, balanced across topics
+    interests: Array  # candidates: fused similarity to all the topics taken together
+    semantic: Array | None  # candidates x topics: raw embedding cosines (the floor's measure)
+
+
+def _topic_similarity(
+    candidates: Features,
+    rows: Matrix | None,
+    whole: Matrix | None,
+    training: Training,
+    weights: Weights,
+) -> _TopicMatch | None:
+    """The candidates' similarity to each topic and to all of them together.
+
+    Words and meaning are fused as standard scores over the day, so each speaks in the day's
+    own units: the embedding's cosine (its share, ``weights.embedding``) and the tf-idf cosine
+    (the rest). The embedding side takes one round of pseudo-relevance feedback (Rocchio): each
+    query vector moves halfway toward the mean of its five closest candidates, which carries the
+    vocabulary of the papers the topic text only names. On the labelled days (a judge's scores
+    of real listings against a reader's stated interests) this fusion beat MiniLM cosine alone
+    by +0.02 nDCG@20 and +0.015 ROC-AUC on 96 held-out days, and tf-idf and BM25 by ~0.1."""
+    if rows is None or whole is None:
+        return None
+    lexical = cosine(candidates.tfidf, rows).astype(np.float64)
+    lexical_all = cosine(candidates.tfidf, whole).astype(np.float64)[:, 0]
+    emb, share = training.topic_emb, weights.semantic
     if not share or emb is None or not emb.size or not candidates.emb.shape[1]:
-        return lexical, None
-    semantic = (candidates.emb @ emb.T).astype(np.float64)
-    return share * _balanced(semantic, weights) + (1 - share) * lexical, semantic
+        return _TopicMatch(_balanced(lexical, weights), standardise(lexical_all), None)
+    vectors = candidates.emb.astype(np.float64)
+    semantic = vectors @ emb.T.astype(np.float64)
+    together = emb.astype(np.float64).sum(axis=0, keepdims=True)
+    moved = _rocchio(vectors, np.vstack([emb.astype(np.float64), together]), weights)
+    fed = vectors @ moved.T
+    per_topic = share * _balanced(fed[:, :-1], weights) + (1 - share) * _balanced(lexical, weights)
+    interests = share * standardise(fed[:, -1]) + (1 - share) * standardise(lexical_all)
+    return _TopicMatch(per_topic, interests, semantic)
+
+
+def _rocchio(vectors: Array, queries: Array, weights: Weights) -> Array:
+    """Each query (row) moved toward the mean of its ``weights.feedback`` closest candidates by
+    ``weights.feedback_weight``, unit length again."""
+    queries = queries / np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
+    k = min(weights.feedback, vectors.shape[0])
+    if k < 1 or not weights.feedback_weight:
+        return queries
+    top = np.argsort(-(vectors @ queries.T), axis=0, kind="stable")[:k]  # k x queries
+    moved = queries + weights.feedback_weight * vectors[top].mean(axis=0)
+    out: Array = moved / np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-12)
+    return out
+
+
+def _across_topics(match: _TopicMatch, weights: Weights) -> Array:
+    """One topic score per candidate: its match to the interests as a whole, blended with its
+    best single topic's by ``weights.topic_max``. The whole is the default: on the labelled
+    days, scoring a reader's interests item by item and keeping the best lost 0.03-0.09
+    nDCG@20 to scoring them together (every way of combining the items that was tried)."""
+    if match.per_topic.shape[1] == 1:
+        return match.interests
+    mix = float(weights.topic_max)
+    out: Array = mix * standardise(match.per_topic.max(axis=1)) + (1 - mix) * match.interests
+    return out
 
 
 def _balanced(sim: Array, weights: Weights) -> Array:
