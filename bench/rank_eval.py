@@ -8,7 +8,7 @@ added there, resumably).
 
     .venv/bin/python bench/rank_eval.py [--tasks stated,liked] [--days N] [--topics N]
         [--topic-set S] [--only NAMES] [--embedding B] [--random] [--vectors DIR] [--json]
-        [--cached-days]
+        [--save FILE] [--cached-days]
 
 `--cached-days` (stated interests only) encodes nothing and keeps the judged days whose listing,
 history days, interests text and topics are all in the cache: a partial run while the corpus is
@@ -26,7 +26,8 @@ from pathlib import Path
 
 # this checkout's package, not whichever one the environment has installed (a worktree's bench
 # measures the worktree's ranker), and the bench helpers beside this file
-sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchdata import CACHE, CORPUS, RELEVANCE
 
@@ -80,6 +81,7 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated parts of ranker names")
     parser.add_argument("--random", action="store_true", help="also a random order (chance)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--save", type=Path, help="also write the --json output to this file")
     parser.add_argument("--cached-days", action="store_true", help="see the module docstring")
     args = parser.parse_args()
     if args.cached_days and "liked" in args.tasks:
@@ -112,8 +114,13 @@ def main() -> None:
             by_reader.setdefault(d.reader, []).append(d.day)
         for reader, days in by_reader.items():
             print(f"{reader}: {len(days)} days: {' '.join(days)}", file=sys.stderr)
+    payload = report.to_json(results)
+    if keep is not None:
+        payload["days"] = [{"reader": d.reader, "day": d.day} for d in keep.kept]
+    if args.save:
+        args.save.write_text(json.dumps(payload, indent=2) + "\n")
     if args.json:
-        print(json.dumps(report.to_json(results), indent=2))
+        print(json.dumps(payload, indent=2))
         return
     print(report.table(results))
     print(f"total {time.perf_counter() - start:.0f} s")
