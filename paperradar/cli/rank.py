@@ -138,11 +138,28 @@ def eval_(
         str, typer.Option("--topic-set", help="named, generated, or its dev or test half.")
     ] = "named",
     task: Annotated[str, typer.Option("--task", help="stated, liked or both.")] = "both",
-    embedding: Annotated[str, typer.Option("--embedding", help="static, minilm, none.")] = "static",
+    embedding: Annotated[
+        str | None,
+        typer.Option("--embedding", help="Our ranker's backend: minilm (default), static, none."),
+    ] = None,
+    vectors: Annotated[
+        Path | None,
+        typer.Option(
+            "--vectors",
+            envvar="RADAR_EVAL_VECTORS",
+            help="Folder caching the corpus's MiniLM vectors (default: in the user cache dir).",
+        ),
+    ] = None,
+    only: Annotated[
+        str,
+        typer.Option("--only", help="Comma-separated parts of ranker names to run (e.g. bm25)."),
+    ] = "",
     as_json: AsJson = False,
 ) -> None:
-    """Measure ranking quality offline on real relevance labels (see README: Evaluation)."""
-    from paperradar.eval import evaluate
+    """Measure ranking quality offline on real relevance labels, against the baselines (tf-idf,
+    BM25, zotero-arxiv-daily, arxiv-sanity-lite), each ranker paired with the best of them
+    (see README: Evaluation)."""
+    from paperradar.eval import report
     from paperradar.eval.corpus import locate
 
     tasks = {"both": ("stated", "liked"), "stated": ("stated",), "liked": ("liked",)}.get(task)
@@ -151,6 +168,8 @@ def eval_(
     corpus, relevance = locate(data, corpus, relevance, labels="stated" in tasks)
     results = _evaluate(
         embedding,
+        vectors,
+        only,
         corpus,
         relevance,
         tasks=tasks,
@@ -159,24 +178,36 @@ def eval_(
         topics=topic_set,
     )
     if as_json:
-        emit_json([r.to_json() for r in results])
+        emit_json(report.to_json(results))
     else:
-        out.print(evaluate.table(results), highlight=False)
+        out.print(report.table(results), highlight=False)
 
 
-def _evaluate(embedding: str, corpus: Path, relevance: Path | None, **options: Any) -> list[Result]:
-    """The evaluation of the default ranker, with a progress bar per task."""
+def _evaluate(
+    embedding: str | None,
+    vectors: Path | None,
+    only: str,
+    corpus: Path,
+    relevance: Path | None,
+    **options: Any,
+) -> list[Result]:
+    """The evaluation of our ranker and the baselines, with a progress bar per step; MiniLM
+    vectors come from (and go to) one cache folder shared by the rankers."""
+    from paperradar.enrich.embed import DEFAULT
     from paperradar.eval import evaluate
-    from paperradar.eval.rankers import RadarRanker
+    from paperradar.eval.rankers import lineup
+    from paperradar.eval.vectors import VectorCache, default_folder
 
     with _bar() as bar:
         current: dict[str, TaskID] = {}
 
         def progress(label: str, done: int, total: int) -> None:
-            if label not in current:
-                current[label] = bar.add_task(label, total=total)
-            bar.update(current[label], completed=done, total=total)
+            # the encoder's label carries its rate, "embedding papers (17/s)": one bar, relabelled
+            key = label.rsplit(" (", 1)[0] if label.endswith("/s)") else label
+            if key not in current:
+                current[key] = bar.add_task(label, total=total)
+            bar.update(current[key], completed=done, total=total, description=label)
 
-        return evaluate.run(
-            [RadarRanker(embedding)], corpus, relevance, progress=progress, **options
-        )
+        cache = VectorCache(vectors or default_folder(), progress=progress)
+        rankers = lineup(cache, only, embedding or DEFAULT)
+        return evaluate.run(rankers, corpus, relevance, progress=progress, **options)

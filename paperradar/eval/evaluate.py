@@ -14,8 +14,9 @@ Two tasks on the arXiv corpus and labels that ``eval.corpus`` loads from paths t
   name a fixed rule finds in the corpus's titles ("generated"), halved by a hash of the name into
   "dev" for tuning and "test" for reporting.
 
-Rankers plug in through ``EvalRanker``; the product's ranker is ``RadarRanker`` and the baselines
-in ``bench/baselines.py`` implement the same protocol. Nothing here runs in a daily command.
+Rankers plug in through ``EvalRanker``; the product's ranker is ``RadarRanker`` (``eval.rankers``)
+and the baselines (``eval.baselines``) implement the same protocol; ``eval.report`` pairs each
+ranker with the best baseline. Nothing here runs in a daily command.
 """
 
 from __future__ import annotations
@@ -31,19 +32,15 @@ import numpy as np
 
 from paperradar.errors import UsageError
 from paperradar.eval.corpus import LabelledDay, load_corpus, load_labelled_days
-from paperradar.eval.metrics import (
-    average_precision,
-    ndcg,
-    paired_difference,
-    precision_at,
-    recall_at,
-    roc_auc,
-)
+from paperradar.eval.metrics import average_precision, ndcg, precision_at, recall_at, roc_auc
 from paperradar.eval.topics import SEEDS, TopicSet, check_topic_set, choose_topics, hide
 from paperradar.models import Paper
 
 Array = np.ndarray[Any, Any]
 Progress = Callable[[str, int, int], None]
+DayFilter = Callable[[Sequence[Paper], LabelledDay], bool]
+
+HISTORY_DAYS = 10  # a judged day's reader history is sampled from this many listing days before
 
 
 # -- rankers ----------------------------------------------------------------------------------
@@ -54,6 +51,7 @@ class EvalRanker(Protocol):
     ``take`` applied by the harness through ``select``."""
 
     name: str
+    baseline: bool  # one of the rankers ours is compared with (eval.report)
 
     def fit(self, papers: Sequence[Paper]) -> None: ...
 
@@ -113,11 +111,13 @@ class Result:
     units: int
     seconds: float
     per_unit: dict[str, list[float]] = field(default_factory=dict)  # metric -> value per unit
+    baseline: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "ranker": self.ranker,
             "task": self.task,
+            "baseline": self.baseline,
             "units": self.units,
             "seconds": round(self.seconds, 1),
             **{k: round(v, 4) for k, v in self.metrics.items()},
@@ -142,7 +142,7 @@ def stated_interests(
     for n, labelled in enumerate(days):
         idx = index_by_day[labelled.day]
         day_papers = [corpus[i] for i in idx]
-        before = [d for d in all_days if d < labelled.day][-10:]
+        before = history_days(all_days, labelled.day)
         pool = np.concatenate([index_by_day[d] for d in before]) if before else np.array([], int)
         hist = (
             np.sort(rng.choice(pool, min(history_size, len(pool)), replace=False))
@@ -167,7 +167,9 @@ def stated_interests(
             progress(f"{ranker.name}: stated interests", n + 1, len(days))
     metrics = {k: float(np.mean(v)) for k, v in totals.items()}
     seconds = time.perf_counter() - start
-    return Result(ranker.name, "stated interests", metrics, len(days), seconds, dict(totals))
+    return Result(
+        ranker.name, "stated interests", metrics, len(days), seconds, dict(totals), ranker.baseline
+    )
 
 
 def liked_papers(
@@ -219,7 +221,14 @@ def liked_papers(
             progress(f"{ranker.name}: liked papers", n + 1, len(sets))
     metrics = {k: float(np.mean(v)) for k, v in totals.items()}
     seconds = time.perf_counter() - start
-    return Result(ranker.name, "liked papers", metrics, len(sets), seconds, dict(totals))
+    return Result(
+        ranker.name, "liked papers", metrics, len(sets), seconds, dict(totals), ranker.baseline
+    )
+
+
+def history_days(all_days: Sequence[str], day: str) -> list[str]:
+    """The listing days a judged day's history is sampled from: the ``HISTORY_DAYS`` before it."""
+    return [d for d in all_days if d < day][-HISTORY_DAYS:]
 
 
 def _index_by_day(corpus: Sequence[Paper]) -> dict[str, Array]:
@@ -239,9 +248,11 @@ def run(
     max_topics: int | None = None,
     topics: str = "named",
     progress: Progress | None = None,
+    keep_day: DayFilter | None = None,
 ) -> list[Result]:
     """Both tasks for every ranker on the same data; results in ranker order. The stated
-    interests task needs ``relevance_dir``; the liked papers task only the corpus."""
+    interests task needs ``relevance_dir``; the liked papers task only the corpus. ``keep_day``
+    leaves judged days out (before ``max_days`` picks among them)."""
     check_topic_set(topics)  # before the corpus is loaded, not a minute after
     if "stated" in tasks and relevance_dir is None:
         raise UsageError("the stated-interests task needs a relevance labels folder")
@@ -249,6 +260,8 @@ def run(
     days = []
     if "stated" in tasks and relevance_dir is not None:
         days = load_labelled_days(relevance_dir, corpus)
+        if keep_day is not None:
+            days = [d for d in days if keep_day(corpus, d)]
     if "stated" in tasks and not days:
         raise UsageError(f"no labelled days under {relevance_dir} match the corpus")
     if max_days is not None and len(days) > max_days:
@@ -266,35 +279,10 @@ def run(
             progress(f"{ranker.name}: features", 0, 1)
         ranker.fit(corpus)
         rows = ranker.transform(corpus)
+        if progress:
+            progress(f"{ranker.name}: features", 1, 1)
         if "stated" in tasks:
             results.append(stated_interests(ranker, corpus, rows, days, progress=progress))
         if "liked" in tasks and sets:
             results.append(liked_papers(ranker, corpus, rows, sets, progress=progress))
     return results
-
-
-def table(results: Sequence[Result]) -> str:
-    """The results as a plain-text table, one block per task. With more than one ranker, the
-    first is compared with each other one on the same units: mean difference, 95% bootstrap
-    interval, and on how many units it scored higher:lower."""
-    lines = []
-    for task in dict.fromkeys(r.task for r in results):
-        rows = [r for r in results if r.task == task]
-        names = list(dict.fromkeys(k for r in rows for k in r.metrics))
-        width = max(len(r.ranker) for r in rows) + 2
-        lines.append(
-            f"{task} ({rows[0].units} {'days' if task.startswith('stated') else 'topics'})"
-        )
-        lines.append("ranker".ljust(width) + "".join(n.rjust(10) for n in names) + "   seconds")
-        for r in rows:
-            cells = "".join(f"{r.metrics.get(n, float('nan')):10.3f}" for n in names)
-            lines.append(r.ranker.ljust(width) + cells + f"{r.seconds:10.1f}")
-        first = rows[0]
-        for other in rows[1:]:
-            lines.append(f"  {first.ranker} minus {other.ranker}:")
-            for name in names:
-                a, b = first.per_unit.get(name, []), other.per_unit.get(name, [])
-                if a and len(a) == len(b):
-                    lines.append(f"    {name:8s} {paired_difference(a, b)}")
-        lines.append("")
-    return "\n".join(lines)

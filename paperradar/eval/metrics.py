@@ -72,13 +72,16 @@ def _ranks(values: Array) -> Array:
 
 @dataclass(frozen=True)
 class Difference:
-    """Mean of ``a - b`` over paired units, with a bootstrap confidence interval."""
+    """Mean of ``a - b`` over paired units, with a bootstrap confidence interval; the median and
+    standard deviation of the per-unit differences say whether a mean rests on a few units."""
 
     mean: float
     low: float
     high: float
     wins: int  # units where a scored higher
     losses: int
+    median: float = 0.0
+    sd: float = 0.0
 
     @property
     def significant(self) -> bool:
@@ -101,5 +104,11 @@ def paired_difference(
     tail = (1 - level) / 2
     low, high = np.quantile(means, [tail, 1 - tail])
     return Difference(
-        float(diff.mean()), float(low), float(high), int((diff > 0).sum()), int((diff < 0).sum())
+        float(diff.mean()),
+        float(low),
+        float(high),
+        int((diff > 0).sum()),
+        int((diff < 0).sum()),
+        float(np.median(diff)),
+        float(diff.std(ddof=1)) if diff.size > 1 else 0.0,
     )

@@ -1,5 +1,8 @@
 """The product's ranker wrapped for ``radar eval``: the same ``score`` the daily ranking runs,
-fed from precomputed corpus rows instead of the store."""
+fed from precomputed corpus rows instead of the store; and the line-up ``radar eval`` runs.
+
+With the MiniLM backend the rows' vectors come from the ``VectorCache`` the baselines share:
+encoding the 75k-paper corpus takes the better part of an hour, reading it back seconds."""
 
 from __future__ import annotations
 
@@ -9,7 +12,9 @@ from typing import Any
 import numpy as np
 
 from paperradar.enrich import embed
-from paperradar.eval.evaluate import replace_rows
+from paperradar.errors import UsageError
+from paperradar.eval.evaluate import EvalRanker, replace_rows
+from paperradar.eval.vectors import VectorCache
 from paperradar.models import Paper
 from paperradar.profile import Profile
 from paperradar.rank.features import counts, featurize, text_of
@@ -20,15 +25,29 @@ Rows = tuple[Any, np.ndarray[Any, Any]]  # (raw count rows, embeddings)
 
 
 class RadarRanker:
-    """Paper Radar's ranker; ``embedding`` names the backend ("none" for tf-idf only)."""
+    """Paper Radar's ranker; ``embedding`` names the backend ("none" for tf-idf only). Texts are
+    encoded through ``vectors`` when it holds that backend's model, else by the backend."""
 
-    def __init__(self, embedding: str = embed.DEFAULT, weights: Weights = Weights()) -> None:
+    baseline = False
+
+    def __init__(
+        self,
+        embedding: str = embed.DEFAULT,
+        weights: Weights = Weights(),
+        vectors: VectorCache | None = None,
+    ) -> None:
         from paperradar.rank import backend_weights
 
         self.embedding = embedding
         self.weights = backend_weights(weights, embedding)
         self.name = f"paper-radar ({embedding})"
+        self.vectors = vectors if vectors is not None and vectors.model == embedding else None
         self._topic_cache: dict[str, np.ndarray[Any, Any]] = {}
+
+    def _encode(self, texts: Sequence[str], label: str) -> np.ndarray[Any, Any]:
+        if self.vectors is not None:
+            return self.vectors.encode(texts, label=label)
+        return embed.backend(self.embedding).encode(texts)
 
     def fit(self, papers: Sequence[Paper]) -> None:
         """Nothing to fit: features are hashed and idf is fitted per ranking."""
@@ -37,7 +56,7 @@ class RadarRanker:
         texts = [text_of(p) for p in papers]
         if self.embedding == "none":
             return counts(texts), np.zeros((len(papers), 0), dtype=np.float32)
-        return counts(texts), embed.backend(self.embedding).encode(texts)
+        return counts(texts), self._encode(texts, "embedding papers")
 
     def select(self, rows: Rows, index: Any) -> Rows:
         return rows[0][index], rows[1][index]
@@ -50,9 +69,8 @@ class RadarRanker:
             return None
         missing = [t for t in topics if t not in self._topic_cache]
         if missing:
-            for text, row in zip(
-                missing, embed.backend(self.embedding).encode(missing), strict=True
-            ):
+            rows = self._encode(missing, "embedding topics")
+            for text, row in zip(missing, rows, strict=True):
                 self._topic_cache[text] = row
         return np.vstack([self._topic_cache[t] for t in topics])
 
@@ -111,3 +129,33 @@ class RadarRanker:
         return self._run(
             (pool, pool_papers), profile, (seeds, seed_papers), (history, history_papers)
         )
+
+
+def lineup(
+    vectors: VectorCache, only: str = "", embedding: str = embed.DEFAULT
+) -> list[EvalRanker]:
+    """``radar eval``'s rankers: ours and the four baselines, or those whose name contains one of
+    the comma-separated words of ``only`` (which may also pick "random", run only when asked)."""
+    from paperradar.eval.baselines import (
+        BM25,
+        ArxivSanityLite,
+        RandomOrder,
+        TfidfCosine,
+        ZoteroArxivDaily,
+    )
+
+    rankers: list[EvalRanker] = [
+        RadarRanker(embedding, vectors=vectors),
+        TfidfCosine(),
+        BM25(),
+        ZoteroArxivDaily(vectors),
+        ArxivSanityLite(),
+    ]
+    wanted = [w.strip() for w in only.split(",") if w.strip()]
+    if not wanted:
+        return rankers
+    chosen = [r for r in [*rankers, RandomOrder()] if any(w in r.name for w in wanted)]
+    if not chosen:
+        names = ", ".join(r.name for r in [*rankers, RandomOrder()])
+        raise UsageError(f"--only {only!r} names no ranker; the rankers are {names}")
+    return chosen

@@ -6,6 +6,8 @@ reads the vectors back in seconds. Vectors are keyed by the content hash of the 
 (``enrich.embed.content_hash``), so a corpus that changes, or a text the liked-papers task
 rewrites, is encoded afresh rather than matched to a stale row. Each batch of new vectors is
 saved as it is made (float16, ``<model>-<first hash>.npz``): an interrupted build resumes.
+``radar eval`` keeps the folder under the user cache directory unless ``--vectors DIR`` names
+one; the bench scripts use ``bench/cache``.
 """
 
 from __future__ import annotations
@@ -24,12 +26,32 @@ SAVE_EVERY = 512  # texts per saved batch: an interrupted build loses at most ~2
 Progress = Callable[[str, int, int], None]
 
 
-class VectorCache:
-    """Vectors by text hash for one model, backed by ``folder``."""
+def default_folder() -> Path:
+    """Where ``radar eval`` keeps corpus vectors when no ``--vectors DIR`` is given."""
+    import platformdirs
 
-    def __init__(self, folder: Path, model: str = "minilm") -> None:
+    return Path(platformdirs.user_cache_dir("paper-radar", appauthor=False)) / "eval-vectors"
+
+
+class VectorCache:
+    """Vectors by text hash for one model, backed by ``folder``. ``progress`` is told of every
+    saved batch when ``encode`` is not given its own (the eval's rankers share one cache, and
+    the command's progress bar with it)."""
+
+    def __init__(
+        self,
+        folder: Path,
+        model: str = "minilm",
+        progress: Progress | None = None,
+        *,
+        only_cached: bool = False,
+    ) -> None:
         self.folder = folder
         self.model = model
+        self.progress = progress
+        # Encode nothing, give zero rows for what is missing: for a bench run while the corpus is
+        # still being encoded, on the days whose texts are all cached (``has``).
+        self.only_cached = only_cached
         self._rows: dict[str, np.ndarray[Any, Any]] = {}
         self._loaded = False
 
@@ -37,6 +59,8 @@ class VectorCache:
         if self._loaded:
             return
         for path in sorted(self.folder.glob(f"{self.model}-*.npz")):
+            if path.name.endswith(".tmp.npz"):
+                continue  # a batch another process is still writing
             with np.load(path) as saved:
                 for digest, row in zip(saved["hashes"], saved["vectors"], strict=True):
                     self._rows[str(digest)] = row
@@ -46,6 +70,14 @@ class VectorCache:
         self._load()
         return len(self._rows)
 
+    def missing(self, texts: Sequence[str]) -> int:
+        """How many distinct ``texts`` ``encode`` would have to encode."""
+        self._load()
+        return len({h for h in map(content_hash, texts) if h not in self._rows})
+
+    def has(self, texts: Sequence[str]) -> bool:
+        return self.missing(texts) == 0
+
     def encode(
         self, texts: Sequence[str], progress: Progress | None = None, label: str = "embedding"
     ) -> Vectors:
@@ -53,10 +85,15 @@ class VectorCache:
         self._load()
         hashes = [content_hash(t) for t in texts]
         todo = sorted({h: i for i, h in enumerate(hashes) if h not in self._rows}.values())
-        if todo:
-            self._encode([texts[i] for i in todo], [hashes[i] for i in todo], progress, label)
+        if todo and not self.only_cached:
+            todo_texts, todo_hashes = [texts[i] for i in todo], [hashes[i] for i in todo]
+            self._encode(todo_texts, todo_hashes, progress or self.progress, label)
         if not texts:
             return np.zeros((0, backend(self.model).dim), dtype=np.float32)
+        if todo and self.only_cached:
+            dim = len(next(iter(self._rows.values()))) if self._rows else backend(self.model).dim
+            zero = np.zeros(dim, dtype=np.float16)
+            return np.vstack([self._rows.get(h, zero) for h in hashes]).astype(np.float32)
         return np.vstack([self._rows[h] for h in hashes]).astype(np.float32)
 
     def _encode(
