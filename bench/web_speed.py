@@ -6,8 +6,8 @@
    routing, ranking cache check, filters, template), plain and with filters, p50/p95.
 2. **Search**: a 100,000-paper store, the 74,728-paper corpus plus 25,272 snapshot-format
    copies of corpus papers under shifted ids (as ``ingest.py`` makes them), every paper
-   embedded. Times ``/api/search`` keyword and semantic and the ``/search`` page over a fixed
-   query set, p50/p95/max.
+   embedded. Times ``/api/search`` keyword, semantic and hybrid and the ``/search`` page over a
+   fixed query set, p50/p95/max.
 3. **Load**: ``radar serve`` as its own process on the 1,000-paper day, then ``wrk`` (Debian
    package ``wrk``) with 2 threads and 16 connections for 20 s against Today, the JSON API and a
    search page: requests/s, latency and errors.
@@ -97,10 +97,14 @@ def search(home: Path, runs: int) -> None:
     with TestClient(create_app(home), base_url=LOCAL) as client:
         client.get("/api/search?q=warm&mode=semantic")  # loads the model and the vector index
         for label, template in (
-            ("/api/search keyword", "/api/search?q={}"),
+            ("/api/search keyword", "/api/search?q={}&mode=keyword"),
             ("/api/search semantic", "/api/search?q={}&mode=semantic"),
-            ("/search page keyword", "/search?q={}"),
-            ("/api/search kw + filter", "/api/search?q={}&category=cs.CV&source=arxiv"),
+            ("/api/search hybrid", "/api/search?q={}"),
+            ("/search page hybrid", "/search?q={}"),
+            (
+                "/api/search kw + filter",
+                "/api/search?q={}&mode=keyword&category=cs.CV&source=arxiv",
+            ),
         ):
             values = []
             for _ in range(max(1, runs // len(QUERIES))):

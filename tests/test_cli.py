@@ -64,7 +64,7 @@ def test_ingest_list_show_search(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
     code, out, _ = radar(capsys, "search", "mathematical reasoning", "--json", "--home", home)
     assert code == 0 and json.loads(out)[0]["id"] == "2604.21935"
-    code, _, err = radar(capsys, "search", "zzzunfindable", "--home", home)
+    code, _, err = radar(capsys, "search", "zzzunfindable", "--keyword", "--home", home)
     assert code == 1 and "No paper matches" in err
 
 

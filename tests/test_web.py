@@ -253,14 +253,16 @@ def test_paper_page_and_nearest_papers(client: TestClient) -> None:
 
 
 def test_keyword_and_semantic_search(client: TestClient) -> None:
-    found = client.get("/api/search", params={"q": "speculative decoding"}).json()
-    assert found["items"] and found["searched"] > 1000
+    found = client.get(
+        "/api/search", params={"q": "speculative decoding", "mode": "keyword"}
+    ).json()
+    assert found["items"] and found["searched"] > 1000 and found["mode"] == "keyword"
     assert all(
         "speculative" in (i["paper"]["title"] + i["paper"]["abstract"]).lower()
         for i in found["items"]
     )
     narrowed = client.get(
-        "/api/search", params={"q": "speculative decoding", "source": "hf"}
+        "/api/search", params={"q": "speculative decoding", "source": "hf", "mode": "keyword"}
     ).json()
     assert 0 < len(narrowed["items"]) < len(found["items"])
     assert all("HF" in i["badges"] for i in narrowed["items"])

@@ -112,7 +112,7 @@ def paper_table(papers: list[Paper], *, scores: list[float] | None = None) -> Ta
             "" if upvotes is None else shown(upvotes),
         ]
         if scores is not None:
-            row.append(f"{-scores[index]:.1f}")
+            row.append(f"{scores[index]:.3g}")  # higher is better, whatever the mode
         table.add_row(*row)
     return table
 

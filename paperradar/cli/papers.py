@@ -74,21 +74,38 @@ def papers(
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="Words to find in title, abstract or authors.")],
+    query: Annotated[str, typer.Argument(help="Words to find, or what the papers are about.")],
+    semantic: Annotated[
+        bool, typer.Option("--semantic", help="By meaning only (embedding cosine).")
+    ] = False,
+    keyword: Annotated[
+        bool, typer.Option("--keyword", help="By words only (FTS5 bm25, every word required).")
+    ] = False,
     limit: Annotated[int, typer.Option("--limit", "-n")] = 20,
     as_json: AsJson = False,
     home: Home = None,
 ) -> None:
-    """Full-text search, best match first (bm25)."""
+    """Search title, abstract and authors: hybrid by default (bm25 and embedding ranks fused)."""
+    from paperradar.enrich.search import search as find
+
+    if semantic and keyword:
+        raise UsageError("--semantic and --keyword exclude each other (neither: hybrid)")
+    mode = "semantic" if semantic else "keyword" if keyword else "hybrid"
     with open_store(home) as store:
-        hits = store.search(query, limit=limit)
+        found = find(store, query, mode, limit=limit)
+    hits = found.hits
+    # The mode line goes to stderr with --json, so that stdout stays one JSON document.
+    say = err if as_json else out
+    say.print(f"[dim]{found.mode} search, {found.searched:,} papers searched[/]")
+    if found.note:
+        err.print(shown(found.note), highlight=False, soft_wrap=True)  # one line, however long
     if as_json:
-        emit_json([{**p.to_json(), "score": -score} for p, score in hits])
+        emit_json([{**p.to_json(), "score": score, "mode": found.mode} for p, score in hits])
     elif hits:
         out.print(paper_table([p for p, _ in hits], scores=[s for _, s in hits]))
     if not hits:
         if not as_json:
-            err.print(f"No paper matches {query!r}.")
+            err.print(f"No paper matches {shown(repr(query))}.")
         raise NothingNew("no match")
 
 

@@ -86,12 +86,13 @@ def flush(db: sqlite3.Connection, deferred: Deferred) -> None:
     db.execute("DELETE FROM temp.reindex")
 
 
-def fts_query(text: str) -> str:
+def fts_query(text: str, *, any_word: bool = False) -> str:
     """A safe FTS5 expression: every word quoted (so ``-``, ``:`` or quotes cannot break the
-    syntax), all required; a trailing ``*`` keeps prefix search."""
+    syntax), all required, or with ``any_word`` any one of them (bm25 then ranks the papers
+    with more and rarer words first); a trailing ``*`` keeps prefix search."""
     parts = []
     for term in re.findall(r"[\w]+\*?", text, flags=re.UNICODE):
         word = term.rstrip("*")
         if word:
             parts.append(f'"{word}"' + ("*" if term.endswith("*") else ""))
-    return " ".join(parts)
+    return (" OR " if any_word else " ").join(parts)

@@ -109,7 +109,17 @@ class PaperTables(Tables):
 
     def search(self, query: str, *, limit: int = 20) -> list[tuple[Paper, float]]:
         """Full-text search in bm25 order (best first); the score is bm25's, lower is better."""
-        expression = fts_query(query)
+        hits = self.search_keys(query, limit=limit)
+        by_pk = {p.pk: p for p in self._papers(self._rows_by_pk([pk for pk, _ in hits]))}
+        return [(by_pk[pk], score) for pk, score in hits if pk in by_pk]
+
+    def search_keys(
+        self, query: str, *, limit: int = 20, any_word: bool = False
+    ) -> list[tuple[int, float]]:
+        """Store keys and bm25 scores (lower is better) of the best full-text matches, every
+        word required or, with ``any_word``, any of them; what a search ranks before it reads
+        the papers."""
+        expression = fts_query(query, any_word=any_word)
         if not expression:
             return []
         hits = self._db.execute(
@@ -117,8 +127,7 @@ class PaperTables(Tables):
             "WHERE papers_fts MATCH ? ORDER BY score LIMIT ?",
             (expression, limit),
         ).fetchall()
-        by_pk = {p.pk: p for p in self._papers(self._rows_by_pk([pk for pk, _ in hits]))}
-        return [(by_pk[pk], float(score)) for pk, score in hits if pk in by_pk]
+        return [(int(pk), float(score)) for pk, score in hits]
 
     def days(self) -> list[tuple[str, int]]:
         """Days with observations, newest first, with how many papers each."""

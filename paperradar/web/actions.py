@@ -13,6 +13,7 @@ from typing import Any
 
 from paperradar.brief import build
 from paperradar.brief.model import Briefing
+from paperradar.enrich.search import search as find
 from paperradar.errors import NotFoundError, UsageError
 from paperradar.profile import FOLLOW_KINDS, MUTE_KINDS, check_value, load
 from paperradar.store import Store
@@ -138,31 +139,34 @@ def paper_detail(radar: Radar, ref: str, nearest: int = 8) -> dict[str, Any]:
 @dataclass(frozen=True)
 class SearchResult:
     query: str
-    mode: str
+    mode: str  # the mode that ran: hybrid falls back to keyword while nothing is embedded
     cards: list[Card]
     matched: int  # hits before the filters
     searched: int  # papers the mode could see (the store, or the embedded part of it)
+    note: str = ""  # what the reader should know (no vectors yet), else empty
 
 
 def search(radar: Radar, filters: Filters, mode: str, limit: int = 50) -> SearchResult:
-    """Keyword (FTS5, bm25) or semantic (embedding cosine) search, then the page's filters."""
+    """Hybrid (bm25 and embedding ranks fused), keyword (FTS5, bm25) or semantic (embedding
+    cosine) search, as `radar search` does it, then the page's filters."""
     store = radar.store()
     query = filters.keyword
     # The query already chose the papers; the keyword filter would only repeat it.
     rest = Filters(filters.author, filters.category, filters.source, filters.followed)
     pool = SEARCH_POOL if rest.active else limit
-    if mode == "semantic":
-        hits = radar.nearest(radar.text_vector(query), pool)
-        by_pk = {p.pk: p for p in store.papers_by_pk([pk for pk, _ in hits])}
-        scored = [(by_pk[pk], sim) for pk, sim in hits if pk in by_pk]
-        searched = radar.embedded()
-    elif mode == "keyword":
-        scored = [(p, -s) for p, s in store.search(query, limit=pool)]
-        searched = store.count()
-    else:
-        raise UsageError(f"unknown search mode {mode!r}; use keyword or semantic")
+    found = find(
+        store,
+        query,
+        mode,
+        limit=pool,
+        model=radar.embedding,
+        index=radar.index() if mode != "keyword" else None,
+        encode=radar.text_vector,
+    )
     profile = load(store)
     keep = rest.matcher()
-    cards = [card(n, p, s, (), profile) for n, (p, s) in enumerate(scored, 1)]
+    cards = [card(n, p, s, (), profile) for n, (p, s) in enumerate(found.hits, 1)]
     passing = [c for c in cards if keep(c)]
-    return SearchResult(query, mode, passing[:limit], len(scored), searched)
+    return SearchResult(
+        query, found.mode, passing[:limit], len(found.hits), found.searched, found.note
+    )

@@ -65,7 +65,11 @@ class DayOut(BaseModel):
 
 class SearchOut(BaseModel):
     query: str
-    mode: str
+    mode: str = Field(
+        description="The mode that ran: hybrid falls back to keyword while the store has no "
+        "vectors (see note)."
+    )
+    note: str = Field("", description="What to know about the answer (no vectors yet), or empty.")
     matched: int
     searched: int
     items: list[CardOut]
@@ -156,11 +160,15 @@ def today(
     )
 
 
-@router.get("/search", summary="Keyword (FTS5) or semantic search, with the same filters")
+@router.get(
+    "/search",
+    summary="Hybrid (bm25 and embedding ranks fused), keyword (FTS5) or semantic search, "
+    "with the same filters",
+)
 def search(
     request: Request,
     filters: FiltersDep,
-    mode: Literal["keyword", "semantic"] = "keyword",
+    mode: Literal["hybrid", "keyword", "semantic"] = "hybrid",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> SearchOut:
     radar = radar_of(request)
@@ -168,7 +176,8 @@ def search(
     state = actions.feedback_state(radar.store())
     return SearchOut(
         query=found.query,
-        mode=mode,
+        mode=found.mode,
+        note=found.note,
         matched=found.matched,
         searched=found.searched,
         items=[card_out(radar, c, state) for c in found.cards],

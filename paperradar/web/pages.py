@@ -253,7 +253,7 @@ def paper(request: Request, ref: str) -> Response:
 def search(
     request: Request,
     filters: FiltersDep,
-    mode: Annotated[str, Query(pattern="^(keyword|semantic)$")] = "keyword",
+    mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
     radar = radar_of(request)

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from paperradar.brief.tags import tag_of
-from paperradar.enrich import embed
+from paperradar.enrich import embed, search
 from paperradar.errors import NotFoundError, RadarError, RankingError
 from paperradar.ids import fold
 from paperradar.models import Buzz, Paper
@@ -41,6 +41,7 @@ PAGE_WAIT = 10.0  # seconds a click waits behind another writer (an import) befo
 KEPT_DAYS = 8  # days whose cards are kept in memory
 KEPT_TAGS = 50_000
 INDEX_CHECK = 30.0  # seconds between checks for newly embedded papers
+KEPT_QUERIES = 256  # query vectors remembered
 log = logging.getLogger(__name__)
 
 
@@ -230,7 +231,8 @@ class Radar:
         self._local = threading.local()
         self._rankings: OrderedDict[str, DayRanking] = OrderedDict()
         self._guard = threading.Lock()
-        self._index: tuple[int, np.ndarray, np.ndarray] | None = None
+        self._index: search.Index | None = None
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._index_checked = 0.0
         self._stores: list[Store] = []
         self._tags: dict[int, str] = {}
@@ -304,21 +306,10 @@ class Radar:
         self, vector: np.ndarray, k: int, exclude: Sequence[int] = ()
     ) -> list[tuple[int, float]]:
         """The ``k`` stored papers closest to ``vector`` (cosine), best first."""
-        pks, matrix = self._vectors()
-        if not len(pks):
-            return []
-        sims = matrix @ vector.astype(np.float32)
-        skip = np.isin(pks, np.asarray(exclude, dtype=np.int64))
-        sims[skip] = -np.inf
-        top = min(k, int((~skip).sum()))
-        if top <= 0:
-            return []
-        best = np.argpartition(-sims, top - 1)[:top]
-        best = best[np.argsort(-sims[best])]
-        return [(int(pks[i]), float(sims[i])) for i in best]
+        return self.index().nearest(vector, k, exclude)
 
     def embedded(self) -> int:
-        return len(self._vectors()[0])
+        return len(self.index())
 
     def paper_vector(self, paper: Paper) -> np.ndarray:
         vectors, stats = embed.embed_papers(self.store(), [paper], self.embedding)
@@ -327,9 +318,22 @@ class Radar:
         return np.asarray(vectors[0], dtype=np.float32)
 
     def text_vector(self, text: str) -> np.ndarray:
-        return np.asarray(embed.backend(self.embedding).encode([text])[0], dtype=np.float32)
+        """The query's vector, remembered: MiniLM takes ~20 ms a query, and a reader pages,
+        filters and switches modes on the same words."""
+        with self._guard:
+            found = self._queries.get(text)
+            if found is not None:
+                self._queries.move_to_end(text)
+                return found
+        vector = np.asarray(embed.backend(self.embedding).encode([text])[0], dtype=np.float32)
+        with self._guard:
+            self._queries[text] = vector
+            while len(self._queries) > KEPT_QUERIES:
+                self._queries.popitem(last=False)
+        return vector
 
-    def _vectors(self) -> tuple[np.ndarray, np.ndarray]:
+    def index(self) -> search.Index:
+        """The stored vectors of the page's model, for nearest papers and semantic search."""
         # Counting 100k stored vectors reads the whole table (~40 ms), so the index is checked
         # for new vectors at most every INDEX_CHECK seconds; `radar embed` shows up after that.
         index = self._index
@@ -338,11 +342,10 @@ class Radar:
             store = self.store()
             count = store.embedding_count(self.embedding)
             self._index_checked = now
-            if index is None or index[0] != count:
-                pks, matrix = store.all_embeddings(self.embedding)
-                index = (count, pks, matrix)
+            if index is None or len(index) != count:
+                index = search.Index.load(store, self.embedding)
                 self._index = index
-        return index[1], index[2]
+        return index
 
 
 def _why(exc: Exception) -> str:
