@@ -32,6 +32,8 @@ EXAMPLE = """\
 
 [fetch]
 # mailto = "you@example.org"    # puts OpenAlex and Crossref calls in their polite pools
+# categories = true             # look up in the arXiv API the categories HF Daily Papers omits
+# arxiv_api = "https://export.arxiv.org/api/query"   # where that lookup goes (a mirror)
 
 [sources]
 arxiv = { categories = ["cs.CL", "cs.LG", "cs.AI", "cs.CV"] }
@@ -101,6 +103,8 @@ class Config:
     path: Path | None
     sources: dict[str, Options]  # each source's options, validated by its own model
     mailto: str | None = None  # [fetch] mailto as written
+    categories: bool = True  # [fetch] categories: look up the categories papers came without
+    arxiv_api: str | None = None  # [fetch] arxiv_api: where (None: the arXiv API itself)
     lang: str = "en"
     llm: bool = False
     deliver_dir: str = "briefings"
@@ -138,6 +142,8 @@ def _addresses(value: object) -> object:
 
 class _FetchTable(_Table):
     mailto: str | None = None
+    categories: bool = True
+    arxiv_api: str | None = Field(default=None, pattern=r"^https?://")
 
 
 class _BriefTable(_Table):
@@ -181,6 +187,7 @@ class _File(_Table):
 HINTS = {
     "sources": "[sources] must name at least one source, e.g. arxiv = {}",
     "brief.lang": "brief.lang must be 'en' or 'zh'",
+    "fetch.arxiv_api": "must be an http(s) URL",
     "deliver.webhook.*.kind": "must be one of " + ", ".join(WEBHOOK_KINDS),
     "deliver.webhook.*.url": "must be an http(s) URL",
     "deliver.email": "[deliver.email] must be a table",
@@ -210,6 +217,8 @@ def parse(data: dict[str, Any], path: Path | None) -> Config:
         path=path,
         sources=sources,
         mailto=file.fetch.mailto or None,  # RADAR_MAILTO is the fallback: ingest.environment
+        categories=file.fetch.categories,
+        arxiv_api=file.fetch.arxiv_api,
         lang=file.brief.lang,
         llm=file.brief.llm,
         deliver_dir=file.deliver.dir,

@@ -54,9 +54,18 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
+def no_categories_known(replay: Replay) -> str:
+    """The ``[fetch]`` table sending the categories lookup (HF papers come without them) to the
+    replay server, which answers arXiv's recorded empty result: these runs fill none."""
+    empty = data("arxiv_api/id_0000.0000_s0_m100.xml")
+    replay.routes["/arxiv/query"] = lambda q: (200, {}, empty)
+    return f'[fetch]\narxiv_api = "{replay.url("/arxiv/query")}"\n'
+
+
 def write_config(home: Path, replay: Replay, port: int) -> None:
     (home / "radar.toml").write_text(
-        f"""
+        no_categories_known(replay)
+        + f"""
 [sources]
 arxiv = {{ categories = ["cs.AI", "cs.CL", "cs.LG"], base_url = "{replay.url("/rss/")}" }}
 hf-daily = {{ base_url = "{replay.url("/api/daily_papers")}" }}
@@ -358,7 +367,8 @@ def _two_good_sources(replay: Replay) -> None:
 
 def _config_with_crossref(home: Path, replay: Replay) -> None:
     (home / "radar.toml").write_text(
-        f"""
+        no_categories_known(replay)
+        + f"""
 [sources]
 arxiv = {{ categories = ["cs.AI", "cs.CL", "cs.LG"], base_url = "{replay.url("/rss/")}" }}
 hf-daily = {{ base_url = "{replay.url("/api/daily_papers")}" }}
@@ -431,7 +441,8 @@ def test_a_lone_surrogate_and_nan_numbers_are_stored_not_fatal(
     assert b"NaN" in hf and b"\\ud800" in hf
     replay.routes["/api/daily_papers"] = lambda q: (200, {}, hf)
     (tmp_path / "radar.toml").write_text(
-        f'[sources]\nhf-daily = {{ base_url = "{replay.url("/api/daily_papers")}" }}\n'
+        no_categories_known(replay)
+        + f'[sources]\nhf-daily = {{ base_url = "{replay.url("/api/daily_papers")}" }}\n'
     )
     code, out, err = radar(capsys, "run", "--date", DAY, "--json", "--home", str(tmp_path))
     report = json.loads(out)

@@ -5,7 +5,9 @@ does not take is refused by name), and ``pipeline.source.ingest_source`` does th
 ``radar run`` does for each configured source: the request from options, profile and
 environment (API keys included), the fetch stored page by page, then the enrich step. What to
 read defaults to the profile: followed people for Bluesky and Mastodon, followed feeds for RSS,
-liked and disliked papers for Semantic Scholar's recommendations.
+liked and disliked papers for Semantic Scholar's recommendations. A live ingest of papers then
+looks up in the arXiv API the categories the day's papers came without (HF Daily Papers gives
+none), where radar.toml's ``[fetch]`` says (``--no-categories`` skips it).
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from paperradar.cli.app import (
     open_store,
     out,
     parse_day,
+    resolve_home,
 )
 from paperradar.errors import UsageError
 from paperradar.sources import get, names
 
 if TYPE_CHECKING:
+    from paperradar.ingest.categories import Lookup
     from paperradar.pipeline.source import Ingested
 
 # An option's key in a source's options model → the flag that sets it, for error messages.
@@ -88,6 +92,14 @@ Recommend = Annotated[
 BaseUrl = Annotated[
     Str, typer.Option("--base-url", help="Fetch from this URL instead of the service.")
 ]
+NoCategories = Annotated[
+    bool,
+    typer.Option(
+        "--no-categories",
+        help="Do not look up in the arXiv API the categories papers came without (HF Daily "
+        "Papers gives none; category mutes need them).",
+    ),
+]
 
 
 @app.command()
@@ -110,6 +122,7 @@ def ingest(
     instance: Instance = None,
     recommend: Recommend = False,
     base_url: BaseUrl = None,
+    no_categories: NoCategories = False,
     as_json: AsJson = False,
     home: Home = None,
 ) -> None:
@@ -138,9 +151,45 @@ def ingest(
     }
     options = options_from_flags(source, given, lambda key: FLAGS.get(key, f"--{key}"))
     env = environment(parse_day(date), parse_day(since))
+    lookup = None if no_categories else _lookup(home)
     with open_store(home) as store, err.status(f"Ingesting {source}…") as status:
-        done = ingest_source(store, source, options, env, saved=from_file, on_status=status.update)
+        done = ingest_source(
+            store, source, options, env, saved=from_file, on_status=status.update, categories=lookup
+        )
     _report(done, as_json)
+
+
+def _lookup(home: Path | None) -> Lookup | None:
+    """Whether to look categories up, and where, as radar.toml's ``[fetch]`` says. A file that
+    does not load costs the lookup, with a warning, not the ingest: ingesting never needed it."""
+    from paperradar import config as configuration
+    from paperradar.errors import ConfigError
+    from paperradar.ingest.categories import Lookup
+
+    try:
+        config = configuration.load(resolve_home(home))
+    except ConfigError as exc:
+        err.print(f"[yellow]radar: warning:[/] categories not looked up: {escape(str(exc))}")
+        return None
+    return Lookup(config.arxiv_api) if config.categories else None
+
+
+def _report_categories(done: Ingested, source: str) -> None:
+    """The categories lookup on stderr: its outcome, or after a saved response how to run it.
+    Its failure is a warning, never the ingest's exit code."""
+    from paperradar.ingest.categories import LOOKUP, MAX_IDS
+
+    filled = done.categories
+    if filled is not None:
+        mark = "[green]✓[/]" if filled.status == "ok" else "[yellow]radar: warning:[/]"
+        err.print(f"{mark} {LOOKUP}: {filled.status}, {escape(filled.detail)}")
+    elif done.uncategorised:
+        many = f"{done.uncategorised}{'+' if done.uncategorised >= MAX_IDS else ''}"
+        err.print(
+            f"radar: {many} {source} papers have no arXiv categories yet, so category mutes "
+            f"cannot hide them; `radar run --date DAY` or `radar ingest {source} --date DAY` "
+            "(without --from) looks up that day's."
+        )
 
 
 def _report(done: Ingested, as_json: bool) -> None:
@@ -149,7 +198,9 @@ def _report(done: Ingested, as_json: bool) -> None:
         err.print(f"[yellow]radar: warning:[/] {result.source}: {escape(problem)}")
     for warning in done.enriched.warnings:
         err.print(f"[yellow]radar: warning:[/] {escape(warning)}")
+    _report_categories(done, result.source)
     if as_json:
+        filled = done.categories
         emit_json(
             {
                 "source": result.source,
@@ -159,6 +210,7 @@ def _report(done: Ingested, as_json: bool) -> None:
                 **stats.as_dict(),
                 "errors": result.errors,
                 "links": links,
+                "categories": filled.as_dict() if filled else None,
             }
         )
     elif done.kind == "posts":

@@ -104,6 +104,7 @@ def _run_once(day: dt.date, force: bool, as_json: bool, home: Path | None) -> in
     from paperradar import config as configuration
     from paperradar.deliver import deliver_all
     from paperradar.http import Fetcher
+    from paperradar.ingest.categories import LOOKUP
     from paperradar.pipeline.daily import SourceReport, run_day
 
     root = resolve_home(home)
@@ -123,6 +124,10 @@ def _run_once(day: dt.date, force: bool, as_json: bool, home: Path | None) -> in
             )
         for reused in (s for s in report.sources if s.status == "reused"):
             show(reused)
+        if report.categories is not None and not as_json:
+            filled = report.categories
+            mark = MARKS.get(filled.status, "[red]✗[/]")
+            err.print(f"{mark} {LOOKUP}: {filled.status}, {escape(filled.detail)}")
         for warning in report.warnings:
             err.print(f"[yellow]radar: warning:[/] {escape(warning)}")
         if report.briefing is not None:
@@ -133,6 +138,7 @@ def _run_once(day: dt.date, force: bool, as_json: bool, home: Path | None) -> in
             {
                 "day": report.day,
                 "sources": [s.__dict__ for s in report.sources],
+                "categories": report.categories.as_dict() if report.categories else None,
                 "title": report.briefing.title if report.briefing else None,
                 "delivered": report.delivered,
                 "warnings": list(report.warnings),

@@ -10,6 +10,10 @@ briefing ends with run health, and an empty listing is explained in the source's
 Delivery failures are reported per channel and never undo the briefing. Whatever one source
 does (an error, a crash of its parser, a response the store cannot take), it is that source's
 failure in the run health; the others are stored and the briefing is written.
+
+After the sources, the papers of the day that came with an arXiv id and no categories (HF Daily
+Papers gives none) have them looked up in the arXiv API, so the reader's category mutes apply to
+them; the lookup is a line of the run health of its own, and its failure is never the run's.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from paperradar.ingest import (
     ingest_pages,
     request_for,
 )
+from paperradar.ingest.categories import LOOKUP, Filled, fill_categories
 from paperradar.sources import FetchRequest, Page, get
 from paperradar.store import Store, UpsertStats
 
@@ -56,6 +61,7 @@ class RunReport:
     briefing: Briefing | None = None
     delivered: dict[str, str] = field(default_factory=dict)  # channel → where, or the error
     warnings: tuple[str, ...] = ()  # what went wrong without failing the run (embedding)
+    categories: Filled | None = None  # the arXiv categories lookup, when there was one
 
     @property
     def failed(self) -> list[SourceReport]:
@@ -168,6 +174,7 @@ def run_day(
     report.sources, changed = fetch_all(
         store, config, day, fetcher, force=force, on_source=on_source
     )
+    report.categories = lookup_categories(store, config, day, fetcher, on_status=on_status)
     report.warnings = enrich_new(store, changed, on_status=on_status).warnings
     llm = None
     if config.llm:
@@ -190,8 +197,42 @@ def run_day(
             themes=(),
             health=brief.health(store, str(day)),
         )
-    report.briefing = replace(briefing, health=_health(briefing.health, report.sources))
+    lines = _with_lookup(_health(briefing.health, report.sources), report.categories)
+    report.briefing = replace(briefing, health=lines)
     return report
+
+
+def lookup_categories(
+    store: Store,
+    config: Config,
+    day: dt.date,
+    fetcher: Fetcher,
+    *,
+    on_status: Callable[[str], None] | None = None,
+) -> Filled | None:
+    """Fill the categories of ``day``'s papers that lack them (``ingest.categories``); None when
+    switched off (``[fetch] categories = false``) or nothing lacks them. Whatever goes wrong is
+    the lookup's failure, never the run's error: a lookup that helps the mutes must not cost the
+    reader the day's briefing."""
+    if not config.categories:
+        return None
+    if on_status:
+        on_status("Looking up arXiv categories…")
+    try:
+        return fill_categories(store, fetcher, str(day), base_url=config.arxiv_api)
+    except RadarError as exc:  # the store, before the lookup started (it contains the rest)
+        return Filled(0, 0, error=str(exc))
+
+
+def _with_lookup(lines: tuple[Health, ...], lookup: Filled | None) -> tuple[Health, ...]:
+    """The health with this run's categories lookup in its own words (its items are the papers
+    it filled), in place of what the runs table said of an earlier one today: a failure since
+    made good, or "empty", as a lookup adds no observation. No lookup, no line: nothing lacked
+    categories, whatever an earlier run met."""
+    kept = [h for h in lines if h.source != LOOKUP]
+    if lookup is not None:
+        kept.append(Health(LOOKUP, lookup.status, lookup.filled, lookup.detail))
+    return tuple(sorted(kept, key=lambda h: h.source))
 
 
 def _health(lines: tuple[Health, ...], sources: list[SourceReport]) -> tuple[Health, ...]:

@@ -1,15 +1,23 @@
 """``radar ingest``: one source end to end: options to request, fetch (or read a saved
-response), store page by page, then the enrich step (embed, link)."""
+response), store page by page, then the enrich step (embed, link).
+
+A live ingest of papers also looks up in the arXiv API the categories of the day's papers that
+came without them (HF Daily Papers gives none), as ``radar run`` does, so the reader's category
+mutes apply to them. Reading a saved response stays offline: it counts what is left to look up
+instead, and the CLI says how to.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperradar.enrich.step import Enriched, enrich_new
+from paperradar.ingest.categories import MAX_IDS, Filled, Lookup, fill_categories
 from paperradar.ingest.pages import IngestResult, ingest_fetch, ingest_file
 from paperradar.ingest.requests import following
 from paperradar.sources import get
@@ -27,6 +35,8 @@ class Ingested:
     kind: Kind
     result: IngestResult
     enriched: Enriched
+    categories: Filled | None = None  # the categories lookup of a live ingest, if there was one
+    uncategorised: int = 0  # after a saved response: the source's papers still without them
 
 
 def ingest_source(
@@ -38,12 +48,18 @@ def ingest_source(
     saved: Path | None = None,
     fetcher: Fetcher | None = None,
     on_status: Callable[[str], None] | None = None,
+    categories: Lookup | None = Lookup(),
 ) -> Ingested:
-    """Ingest ``source`` live (or its ``saved`` response), then embed and link what came."""
+    """Ingest ``source`` live (or its ``saved`` response), look up the categories papers came
+    without (live only, and not when ``categories`` is None), then embed and link."""
     src = get(source)
     status = on_status or (lambda _: None)
+    filled, waiting = None, 0
+    lookup = categories if src.kind == "papers" else None
     if saved is not None:
         result = ingest_file(store, source, saved, options=options)
+        if lookup is not None:
+            waiting = len(store.uncategorised(source=source, limit=MAX_IDS))
     else:
         request = src.request(options, following(store), env)
 
@@ -53,7 +69,15 @@ def ingest_source(
         with _fetcher(fetcher) as live:
             status(f"Fetching {source}…")
             result = ingest_fetch(store, source, live, request, on_page=on_page)
-    return Ingested(src.kind, result, enrich_new(store, result.stats, on_status=status))
+            if lookup is not None:
+                status("Looking up arXiv categories…")
+                # The day the fetch filed its papers under (hf-daily's default is today).
+                day = str(env.day or dt.date.today())
+                filled = fill_categories(
+                    store, live, day, base_url=lookup.base_url, limit=lookup.limit
+                )
+    enriched = enrich_new(store, result.stats, on_status=status)
+    return Ingested(src.kind, result, enriched, filled, waiting)
 
 
 @contextlib.contextmanager

@@ -77,20 +77,26 @@ class PaperTables(Tables):
         order: PaperOrder = PaperOrder.MOST_UPVOTED,
     ) -> list[Paper]:
         """Papers a source reported on ``day`` (any source, any day when omitted), in ``order``."""
-        where, params = "", []
-        if day or source:
-            sub = "SELECT pk FROM observations WHERE 1"
-            if day:
-                sub += " AND observed_on = ?"
-                params.append(day)
-            if source:
-                sub += " AND source = ?"
-                params.append(source)
-            where = f" WHERE pk IN ({sub})"
+        where, params = _observed(day, source)
+        where = f" WHERE {where}" if where else ""
         sql = f"SELECT * FROM ({PAPERS.select}{where}) AS p ORDER BY {_ORDER_BY[order]}"
         if limit:
             sql += f" LIMIT {int(limit)}"
         return self._query(sql, params)
+
+    def uncategorised(
+        self, *, day: str | None = None, source: str | None = None, limit: int = 1000
+    ) -> list[str]:
+        """The arXiv ids of papers with no categories that a source reported on ``day`` (by
+        ``source``), most upvoted first: HF Daily Papers names a paper by its id alone, and
+        until its categories are known no category mute or follow applies to it."""
+        where, params = _observed(day, source)
+        sql = (
+            "SELECT arxiv_id FROM papers AS p WHERE categories = '' AND arxiv_id IS NOT NULL"
+            f"{f' AND {where}' if where else ''} ORDER BY {_ORDER_BY[PaperOrder.MOST_UPVOTED]}"
+            f" LIMIT {int(limit)}"
+        )
+        return [str(row[0]) for row in self._db.execute(sql, params)]
 
     def papers_by_pk(self, pks: Sequence[int]) -> list[Paper]:
         """Papers by store key, in the order asked (unknown keys are skipped)."""
@@ -154,6 +160,21 @@ class PaperTables(Tables):
         ):
             observed.setdefault(pk, []).append(Observation(source, day, json.loads(data)))
         return [_paper(PAPERS.record(row), tuple(observed.get(row[0], ()))) for row in rows]
+
+
+def _observed(day: str | None, source: str | None) -> tuple[str, list[str]]:
+    """The condition "reported on ``day`` by ``source``" on a paper's ``pk`` (either may be
+    None: any day, any source), with its parameters; "" when both are None."""
+    if not day and not source:
+        return "", []
+    sub, params = "SELECT pk FROM observations WHERE 1", []
+    if day:
+        sub += " AND observed_on = ?"
+        params.append(day)
+    if source:
+        sub += " AND source = ?"
+        params.append(source)
+    return f"pk IN ({sub})", params
 
 
 def _paper(record: Row, observations: tuple[Observation, ...]) -> Paper:

@@ -77,6 +77,13 @@ class RankingTables(Tables):
                 ),
             )
 
+    def forget_ranking(self, day: str) -> None:
+        """Drop the day's stored ranking, so the next reader ranks the day again: for a change
+        its digest cannot see, such as categories filled into papers already on the day (the
+        digest counts the day's observations, and filling adds none)."""
+        with self._write():
+            self._db.execute("DELETE FROM rankings WHERE day = ?", (day,))
+
     def ranking_digest(self, day: str) -> str | None:
         """The digest of the day's stored ranking (None when there is none): one indexed read,
         so a caller can tell a ranking still holds without loading it."""
