@@ -40,6 +40,7 @@ from paperradar.rank.records import Ranked, Training, Weights
 Array = np.ndarray[Any, np.dtype[np.float64]]
 Bool = np.ndarray[Any, np.dtype[np.bool_]]
 PINNED = 100.0  # added to must-include papers so no other part can outrank them
+DISLIKED_SINK = 5.0  # standard deviations a disliked paper is pushed down (times the weight)
 # MiniLM cosine to a liked paper that makes a paper "for you". Paper-to-paper cosines run high
 # (a random arXiv paper's best cosine to five liked ones: median 0.39); at 0.40, 4% of later
 # papers of the liked papers' own topic fall below it (the "dev" liked-paper topics), the same
@@ -129,7 +130,13 @@ def _similarity_parts(
         parts["topic"] = weights.topic * standardise(_across_topics(match, weights))
     if dislike_sim is not None:
         # Only a clear resemblance sinks a paper (well above the day's typical closeness).
-        parts["dislike"] = -weights.dislike * np.clip(standardise(dislike_sim) - 1, 0, None)
+        sink = np.clip(standardise(dislike_sim) - 1, 0, None)
+        # A disliked paper itself sinks furthest: the reader said no to it, whatever else
+        # speaks for it (the classifier that used to sink it is off for topic-only readers).
+        disliked = {p.pk for p in training.disliked.papers}
+        own = np.array([p.pk in disliked for p in candidates.papers])
+        sink[own] = DISLIKED_SINK
+        parts["dislike"] = -weights.dislike * sink
     return parts
 
 
