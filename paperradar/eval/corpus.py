@@ -67,25 +67,15 @@ def load_corpus(path: Path) -> list[Paper]:
     with gzip.open(path, "rt", encoding="utf-8") as lines:
         for number, line in enumerate(lines):
             r = json.loads(line)
-            categories = tuple(r.get("categories") or ())
             papers.append(
-                Paper(
-                    pk=number,
-                    arxiv_id=r["id"],
-                    version=None,
-                    doi=None,
-                    title=" ".join(r["title"].split()),
-                    abstract=" ".join((r.get("summary") or "").split()),
+                Paper.of(
+                    number,
+                    " ".join(r["title"].split()),
+                    " ".join((r.get("summary") or "").split()),
                     authors=tuple(r.get("authors") or ()),
-                    categories=categories,
-                    primary_category=categories[0] if categories else None,
+                    categories=tuple(r.get("categories") or ()),
+                    arxiv_id=r["id"],
                     announced=r["listing_date"],
-                    published=None,
-                    updated=None,
-                    abs_url=None,
-                    pdf_url=None,
-                    code_url=None,
-                    project_url=None,
                 )
             )
     return papers
