@@ -147,4 +147,4 @@ def _join(tfidf: Matrix, emb: Any, weights: Weights) -> Matrix:
         return tfidf
     import scipy.sparse as sp
 
-    return sp.hstack([tfidf, sp.csr_matrix(emb * weights.semantic)]).tocsr()
+    return sp.hstack([tfidf, sp.csr_matrix(emb * weights.model_embedding)]).tocsr()

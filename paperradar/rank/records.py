@@ -28,9 +28,13 @@ class Weights:
     popularity: float = 0.25
     recency: float = 0.1
     diversity: float = 0.5
-    # The embedding's share of the topic similarity (the words' is the rest) and, for the
-    # classifier, how much its columns count; None: the backend's own (``rank.backend_weights``).
+    # The embedding's share of the topic similarity (the words' is the rest; 0 switches the
+    # embedding off everywhere); None: the backend's own (``rank.backend_weights``).
     embedding: float | None = None
+    # The scale of the embedding's columns beside the unit tf-idf row in the classifier (the
+    # value it had before MiniLM). Scaled with the topic share (0.8) instead, the embedding
+    # took the classifier over and liked-paper AP fell from tf-idf's 0.164 to 0.125.
+    model_embedding: float = 0.2
     # A topic match needs this embedding cosine (the backend's when None); below it a paper is
     # not "for you" unless a rule (author, keyword, person, liked paper) says it is.
     floor: float | None = None
