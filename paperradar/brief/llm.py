@@ -45,8 +45,9 @@ _REF = re.compile(r"(?<![A-Za-z0-9])P(\d{1,2})(?![0-9])")  # P1, P2, …: a pape
 # from the top papers' own headlines, and the observation call sees each paper only as P1, P2,
 # … with its tag, and the themes' tags, trends and shared phrases (a phrase counts only when
 # two or more selected papers use it, so one paper alone cannot put words there); the names are
-# put back after its answer is checked. It costs a call per noted paper (the system prompt
-# again, about 90 tokens each) and an observation written from themes rather than claims.
+# put back after its answer is checked. It costs a call per noted paper (bench/brief_tokens.py,
+# a 1,000-paper day: 16 calls and 7,668 tokens instead of 7 and 7,189) and an observation
+# written from themes rather than claims.
 
 
 def _language(lang: str) -> str:
