@@ -69,15 +69,20 @@ def open_store(home: Path | None) -> Iterator[Store]:
         store.close()
 
 
-def parse_day(value: str | None) -> dt.date | None:
+def parse_day(value: str | None, option: str = "--date") -> dt.date | None:
+    """A day as every command takes it: YYYY-MM-DD, ``today`` or ``yesterday``; the error
+    names ``option``, the flag it came from."""
     if value is None:
         return None
-    if value == "today":
-        return dt.date.today()
+    named = {"today": 0, "yesterday": 1}.get(value.strip().lower())
+    if named is not None:
+        return dt.date.today() - dt.timedelta(days=named)
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--date {value!r} is not a date; use YYYY-MM-DD or 'today'") from None
+        raise UsageError(
+            f"{option} {value!r} is not a date; use YYYY-MM-DD, 'today' or 'yesterday'"
+        ) from None
 
 
 def shown(value: object) -> str:

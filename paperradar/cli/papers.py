@@ -44,13 +44,22 @@ def init(home: Home = None) -> None:
 
 @app.command()
 def papers(
-    date: Annotated[str | None, typer.Option("--date", help="Papers seen on this day.")] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="Papers seen on this day (YYYY-MM-DD, today, yesterday)."),
+    ] = None,
     source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many.")] = 50,
+    days: Annotated[
+        bool, typer.Option("--days", help="List the days in the store instead, newest first.")
+    ] = False,
     as_json: AsJson = False,
     home: Home = None,
 ) -> None:
-    """List papers, most upvoted on Hugging Face first, then newest."""
+    """List papers, most upvoted on Hugging Face first, then newest (--days: the days)."""
+    if days:
+        _days(as_json, home)
+        return
     day = parse_day(date)
     if source is not None:
         from paperradar.sources import registry
@@ -59,17 +68,43 @@ def papers(
         if source not in known:
             raise UsageError(f"unknown source {source!r}; known: {', '.join(sorted(known))}")
     with open_store(home) as store:
-        found = store.papers(day=day.isoformat() if day else None, source=source, limit=limit)
+        on = day.isoformat() if day else None
+        found = store.papers(day=on, source=source, limit=limit)
+        total = store.count(day=on, source=source) if len(found) == limit else len(found)
     if as_json:
         emit_json([p.to_json() for p in found])
     elif found:
         out.print(paper_table(found))
+        if total > len(found):
+            err.print(
+                f"[dim]{len(found)} of {total:,} papers; more with --limit {total} "
+                "(or narrow with --date / --source).[/]"
+            )
     if not found:
         if not as_json:
             err.print(
                 "No papers match." + ("" if day else " Ingest something first: radar ingest.")
             )
         raise NothingNew("no papers")
+
+
+def _days(as_json: bool, home: Path | None) -> None:
+    """The days the store holds papers for, with how many each (`radar papers --days`)."""
+    with open_store(home) as store:
+        found = store.days()
+    if as_json:
+        emit_json([{"day": day, "papers": n} for day, n in found])
+    elif found:
+        table = Table(header_style="bold")
+        table.add_column("day", no_wrap=True)
+        table.add_column("papers", justify="right")
+        for day, n in found:
+            table.add_row(day, f"{n:,}")
+        out.print(table)
+    if not found:
+        if not as_json:
+            err.print("The store holds no papers yet. Ingest something first: radar ingest.")
+        raise NothingNew("no days")
 
 
 @app.command()

@@ -47,8 +47,10 @@ _ORDER_BY = {
 class PaperTables(Tables):
     """The read side of papers and observations; mixed into ``Store``."""
 
-    def count(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM papers").fetchone()[0])
+    def count(self, *, day: str | None = None, source: str | None = None) -> int:
+        """How many papers there are, or how many ``papers(day=, source=)`` would list."""
+        where, params = _reported(day, source)
+        return int(self._db.execute(f"SELECT count(*) FROM papers{where}", params).fetchone()[0])
 
     def get(self, ref: str) -> Paper:
         """A paper by arXiv id or URL (any form), DOI, ``doi:…`` or ``paper:N``."""
@@ -77,16 +79,7 @@ class PaperTables(Tables):
         order: PaperOrder = PaperOrder.MOST_UPVOTED,
     ) -> list[Paper]:
         """Papers a source reported on ``day`` (any source, any day when omitted), in ``order``."""
-        where, params = "", []
-        if day or source:
-            sub = "SELECT pk FROM observations WHERE 1"
-            if day:
-                sub += " AND observed_on = ?"
-                params.append(day)
-            if source:
-                sub += " AND source = ?"
-                params.append(source)
-            where = f" WHERE pk IN ({sub})"
+        where, params = _reported(day, source)
         sql = f"SELECT * FROM ({PAPERS.select}{where}) AS p ORDER BY {_ORDER_BY[order]}"
         if limit:
             sql += f" LIMIT {int(limit)}"
@@ -145,6 +138,20 @@ class PaperTables(Tables):
         ):
             observed.setdefault(pk, []).append(Observation(source, day, json.loads(data)))
         return [_paper(PAPERS.record(row), tuple(observed.get(row[0], ()))) for row in rows]
+
+
+def _reported(day: str | None, source: str | None) -> tuple[str, list[str]]:
+    """The WHERE clause (and its parameters) of the papers ``source`` reported on ``day``."""
+    if not (day or source):
+        return "", []
+    sub, params = "SELECT pk FROM observations WHERE 1", []
+    if day:
+        sub += " AND observed_on = ?"
+        params.append(day)
+    if source:
+        sub += " AND source = ?"
+        params.append(source)
+    return f" WHERE pk IN ({sub})", params
 
 
 def _paper(record: Row, observations: tuple[Observation, ...]) -> Paper:
