@@ -123,6 +123,36 @@ def test_seed_names_the_bibtex_entries_it_could_not_read(
     ]
 
 
+def test_export_liked_and_saved_round_trips_through_a_reference_manager(
+    home: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = radar(capsys, "papers", "--json", "--home", home)
+    first, second, third = (p["id"] for p in json.loads(out)[:3])
+    radar(capsys, "like", first, "--home", home)
+    radar(capsys, "save", second, "--home", home)
+    radar(capsys, "dislike", third, "--home", home)
+    code, out, _ = radar(capsys, "export", "--liked", "--home", home)
+    assert code == 0 and [json.loads(line)["id"] for line in out.splitlines()] == [first]
+    code, out, _ = radar(capsys, "export", "--saved", "--home", home)
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [second]
+    code, out, _ = radar(capsys, "export", "--liked", "--saved", "--home", home)
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [first, second]
+    # BibTeX out (to Zotero, say), and back in as another reader's seeds.
+    bib = tmp_path / "liked.bib"
+    code, _, err = radar(
+        capsys, "export", "--liked", "--format", "bibtex", "-o", str(bib), "--home", home
+    )
+    assert code == 0 and "1 papers written" in err and f"eprint = {{{first}}}" in bib.read_text()
+    other = str(tmp_path / "other")
+    for name in ("arxiv_cs_ai.xml", "arxiv_cs_cl.xml", "arxiv_cs_lg.xml"):
+        radar(capsys, "ingest", "arxiv", "--from", str(DATA / "arxiv_rss" / name), "--home", other)
+    code, out, _ = radar(capsys, "seed", str(bib), "--no-fetch", "--home", other)
+    assert code == 0 and "1 in the store" in out
+    code, out, _ = radar(capsys, "export", "--liked", "--home", other)
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [first]
+    assert radar(capsys, "export", "--saved", "--home", other)[0] == 1  # nothing saved there
+
+
 def test_rank_on_an_empty_store_says_what_to_do(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

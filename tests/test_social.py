@@ -638,6 +638,14 @@ def test_cli_follow_ingest_posts_and_link(
     linked = json.loads(out)
     assert linked["fetched"] == 1 and linked["resolved"] == 1
     assert "1707.08567" in replay.requests[0].query["id_list"]
+    # `radar show` lists the posts that mention the paper, as its page does.
+    code, out, _ = radar(capsys, "show", "1707.08567", "--json", "--home", home)
+    assert code == 0 and [p["text"] for p in json.loads(out)["posts"]] == [
+        "Re-read arXiv:1707.08567 today"
+    ]
+    assert json.loads(out)["posts"][0]["papers"] == ["1707.08567"]
+    code, out, _ = radar(capsys, "show", "1707.08567", "--home", home)
+    assert "Posts that mention it (1" in out and "Re-read arXiv:1707.08567" in out
     code, out, err = radar(capsys, "ingest", "rss", "--home", home)
     assert code == 2 and "no feeds to read" in err
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,11 +29,14 @@ from paperradar.cli.app import (
     out,
     paper_table,
     parse_day,
+    post_row,
+    posts_table,
     ranking_table,
     resolve_home,
     shown,
 )
 from paperradar.errors import UsageError
+from paperradar.models import Paper
 
 
 @app.command()
@@ -133,11 +137,14 @@ def show(
     as_json: AsJson = False,
     home: Home = None,
 ) -> None:
-    """Everything the store knows about one paper."""
+    """Everything the store knows about one paper, and the posts that mention it."""
     with open_store(home) as store:
         paper = store.get(paper_id)
+        found = store.posts_about(paper.pk)  # what the paper's page lists
+        ids = store.paper_refs_by_pk(sorted({pk for s in found for pk in s.paper_pks}))
+    posts = [post_row(s, ids) for s in found]
     if as_json:
-        emit_json(paper.to_json())
+        emit_json({**paper.to_json(), "posts": posts})
         return
     out.print(f"[bold]{shown(paper.title)}[/]")
     out.print(shown(", ".join(paper.authors)))
@@ -162,6 +169,9 @@ def show(
                 f"{k}={v}" for k, v in obs.data.items() if k not in ("ai_summary", "ai_keywords")
             )
             out.print(f"[dim]seen[/] {obs.observed_on} [cyan]{obs.source}[/] {shown(data)}")
+    if posts:
+        out.print(f"\n[bold]Posts that mention it[/] ({len(posts)}, most liked first)")
+        out.print(posts_table(posts))
 
 
 @app.command()
@@ -170,21 +180,40 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File (default: stdout).")
     ] = None,
+    liked: Annotated[
+        bool, typer.Option("--liked", help="Only the papers you liked or seeded.")
+    ] = False,
+    saved: Annotated[bool, typer.Option("--saved", help="Only the papers you saved.")] = False,
     home: Home = None,
 ) -> None:
-    """Export every paper as JSON lines (re-importable) or BibTeX."""
+    """Export every paper (or your liked/saved ones, e.g. for Zotero) as JSON lines
+    (re-importable) or BibTeX."""
     from paperradar.deliver.export import write_bibtex, write_json
 
     writers = {"json": write_json, "bibtex": write_bibtex}
     if fmt not in writers:
         raise UsageError(f"--format {fmt!r}: use json or bibtex")
     with open_store(home) as store:
+        papers: Iterable[Paper] = store.iter_papers()
+        if liked or saved:
+            from paperradar.profile import load
+
+            profile = load(store)  # the liked and saved papers the ranking learns from
+            chosen = [*(profile.liked if liked else ()), *(profile.saved if saved else ())]
+            papers = list({p.pk: p for p in chosen}.values())
+            if profile.waiting:
+                err.print(
+                    f"[dim]{profile.waiting} papers you gave feedback on are not in the store "
+                    "yet and are not exported.[/]"
+                )
         if output is None:
-            count = writers[fmt](store.iter_papers(), sys.stdout)
+            count = writers[fmt](papers, sys.stdout)
         else:
             with output.open("w", encoding="utf-8") as handle:
-                count = writers[fmt](store.iter_papers(), handle)
+                count = writers[fmt](papers, handle)
             err.print(f"{count} papers written to {output}")
+    if count == 0 and (liked or saved):
+        raise NothingNew("nothing to export")
 
 
 @app.command()
