@@ -60,7 +60,9 @@ def parse(data: bytes, origin: str = "<feed>") -> Iterator[Post]:
         raise ParseError(f"not an RSS or Atom feed: {reason}", origin=origin)
     feed = parsed.feed
     feed_title = _clean(feed.get("title", "")) or origin
-    feed_url = _self_link(feed) or (origin if origin.startswith("http") else feed.get("link", ""))
+    feed_url = _self_link(feed) or (
+        origin if origin.startswith("http") else storable(str(feed.get("link") or ""))
+    )
     for entry in parsed.entries:
         post = _entry(entry, feed_title, feed_url or origin)
         if post is not None:
