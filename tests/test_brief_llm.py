@@ -394,6 +394,36 @@ def test_an_obeyed_injection_spoils_only_its_own_entry(
             assert json.loads(user)["id"] == target
 
 
+def test_an_entry_that_names_another_paper_is_refused(
+    fake_llm: FakeLLM, day: tuple[Store, RankResult]
+) -> None:
+    """Checked against its own paper only: an obeyed "Y is retracted" in X's entry is not."""
+    from paperradar.brief.llm import _NAME_LIKE
+
+    store, ranking = day
+    offline = build(store, ranking=ranking, save=False)
+    target = offline.featured[1]
+    source = next(r.paper for r in ranking.ranked if r.paper.id == target.paper_id)
+    others = [
+        e.name
+        for e in (*offline.featured, *offline.noted)
+        if e.paper_id != target.paper_id
+        and _NAME_LIKE.fullmatch(e.name)
+        and e.name not in f"{source.title} {source.abstract}"
+    ]
+    assert others
+    smear = f"{others[0]} is retracted."
+    fake_llm.scripts = {
+        target.paper_id: lambda kind, facts: json.dumps(
+            {"headline": smear, "narrative": [smear], "takeaways": [smear], "overview": smear}
+        )
+    }
+    b = build(store, ranking=ranking, llm=_config(fake_llm))
+    got = next(f for f in b.featured if f.paper_id == target.paper_id)
+    assert got.composer == "llm" and "retracted" not in json.dumps(asdict(got))
+    assert got.headline == target.headline and got.overview == target.overview
+
+
 def test_an_error_page_echoing_the_api_key_is_recorded_without_it(
     fake_llm: FakeLLM, day: tuple[Store, RankResult]
 ) -> None:

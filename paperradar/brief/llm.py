@@ -5,9 +5,9 @@ no call ever sees the text of two papers: one call per featured paper (headline,
 takeaways and its overview bullet, as JSON), one per worth-noting paper (its one-liner), and one
 for the observation, which sees no paper text at all (why: the comment above the prompts). The
 front-page title is made of the top papers' own headlines. Every answer is checked: the JSON
-shape (one retry, then the offline text), every number against the paper's title and abstract,
-every name-like token and arXiv id against the briefing's papers; a sentence that fails is
-replaced by the offline one. Answers are cached by (prompt version, model, exact messages) and a
+shape (one retry, then the offline text), every number, name-like token and arXiv id against
+that paper's own title and abstract, and no links; a sentence that fails is replaced by the
+offline one. Answers are cached by (prompt version, model, exact messages) and a
 per-briefing token budget stops further calls.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from paperradar.brief import extract
@@ -45,9 +45,10 @@ _REF = re.compile(r"(?<![A-Za-z0-9])P(\d{1,2})(?![0-9])")  # P1, P2, …: a pape
 # from the top papers' own headlines, and the observation call sees each paper only as P1, P2,
 # … with its tag, and the themes' tags, trends and shared phrases (a phrase counts only when
 # two or more selected papers use it, so one paper alone cannot put words there); the names are
-# put back after its answer is checked. It costs a call per noted paper (bench/brief_tokens.py,
-# a 1,000-paper day: 16 calls and 7,668 tokens instead of 7 and 7,189) and an observation
-# written from themes rather than claims.
+# put back after its answer is checked. (Each entry is also checked against its own paper
+# only, so an obeyed instruction cannot even name another paper there.) It costs a call per
+# noted paper (bench/brief_tokens.py, a 1,000-paper day: 16 calls and 7,668 tokens instead of 7
+# and 7,189) and an observation written from themes rather than claims.
 
 
 def _language(lang: str) -> str:
@@ -104,15 +105,17 @@ def improve(
     chat = Chat(store, config, usage)
     run_id = store.start_run("brief llm")
     papers = {p.id: p.ranked.paper for p in (*selection.featured, *selection.noted)}
-    sources = {pid: f"{p.title}\n{p.abstract}" for pid, p in papers.items()}
-    known = Known(briefing, sources)
+
+    def own(e: Featured | Noted) -> Own:
+        paper = papers[e.paper_id]
+        return Own(f"{paper.title}\n{paper.abstract}", e.name, e.paper_id)
+
     try:
         featured = tuple(
-            _featured(chat, f, papers[f.paper_id], known, briefing.lang) for f in briefing.featured
+            _featured(chat, f, papers[f.paper_id], own(f), briefing.lang) for f in briefing.featured
         )
         noted = tuple(
-            _noted(chat, n, papers[n.paper_id], sources[n.paper_id], known, briefing.lang)
-            for n in briefing.noted
+            _noted(chat, n, papers[n.paper_id], own(n), briefing.lang) for n in briefing.noted
         )
         title = _title(briefing, featured, texts)
         observation = _observation(chat, briefing)
@@ -138,38 +141,36 @@ def improve(
     )
 
 
-class Known:
-    """What generated text may mention: the briefing's papers, their names and their words."""
+@dataclass(frozen=True)
+class Own:
+    """What the text written for one entry may draw on: its own paper's title and abstract, the
+    name the briefing gives it, and its id; never another paper's."""
 
-    def __init__(self, briefing: Briefing, sources: dict[str, str]) -> None:
-        self.everything = "\n".join(sources.values())
-        self.names = {f.name for f in briefing.featured} | {n.name for n in briefing.noted}
-        self.ids = set(briefing.papers())
-
-    def names_ok(self, sentence: str) -> bool:
-        for token in _NAME_LIKE.findall(sentence):
-            if token not in self.everything and token not in self.names:
-                return False
-        return all(i in self.ids for i in _ARXIV_ID.findall(sentence))
+    source: str
+    name: str
+    paper_id: str
 
 
-def grounded(sentence: str, source: str, known: Known) -> bool:
-    """Every number of ``sentence`` occurs in ``source``; every name and id is the briefing's."""
-    allowed = set(extract.numbers(source))
+def grounded(sentence: str, own: Own) -> bool:
+    """Every number, name-like token and arXiv id of ``sentence`` is its own paper's, and it
+    holds no link: another paper's name in an entry (say "X is retracted") is refused too."""
+    allowed = set(extract.numbers(own.source))
     if any(n not in allowed for n in extract.numbers(sentence)):
         return False
     if _URL.search(sentence):
         return False
-    return known.names_ok(sentence)
+    if any(t not in own.source and t not in own.name for t in _NAME_LIKE.findall(sentence)):
+        return False
+    return all(i == own.paper_id or i in own.source for i in _ARXIV_ID.findall(sentence))
 
 
 def _checked(
-    generated: list[str], offline: tuple[str, ...], source: str, known: Known, usage: Usage
+    generated: list[str], offline: tuple[str, ...], own: Own, usage: Usage
 ) -> tuple[str, ...]:
     """Generated sentences with each failing one replaced by the offline one in its place."""
     out = []
     for i, sentence in enumerate(generated):
-        if grounded(sentence, source, known):
+        if grounded(sentence, own):
             out.append(sentence.strip())
             continue
         usage.replaced += 1
@@ -197,8 +198,7 @@ def _str_list(value: Any, low: int, high: int) -> bool:
     )
 
 
-def _featured(chat: Chat, f: Featured, paper: Paper, known: Known, lang: str) -> Featured:
-    source = f"{paper.title}\n{paper.abstract}"
+def _featured(chat: Chat, f: Featured, paper: Paper, own: Own, lang: str) -> Featured:
     user = json.dumps(
         {
             "id": f.paper_id,
@@ -213,14 +213,14 @@ def _featured(chat: Chat, f: Featured, paper: Paper, known: Known, lang: str) ->
         return f
     usage = chat.usage
     headline = answer["headline"].strip()
-    if not grounded(headline, source, known):
+    if not grounded(headline, own):
         usage.replaced += 1
         headline = f.headline
-    narrative = _checked(_sentences(answer["narrative"]), f.narrative, source, known, usage)
-    takeaways = _checked(list(answer["takeaways"]), f.takeaways, source, known, usage)
+    narrative = _checked(_sentences(answer["narrative"]), f.narrative, own, usage)
+    takeaways = _checked(list(answer["takeaways"]), f.takeaways, own, usage)
     overview = f.overview
     line = " ".join(str(answer.get("overview") or "").split())
-    if line and grounded(line, source, known):
+    if line and grounded(line, own):
         overview = line if f.name.lower() in line.lower() else f"{f.name}: {line}"
     elif line:
         usage.replaced += 1
@@ -238,7 +238,7 @@ def _sentences(parts: list[str]) -> list[str]:
     return [s for p in parts for s in (extract.split(p) or [p])]
 
 
-def _noted(chat: Chat, n: Noted, paper: Paper, source: str, known: Known, lang: str) -> Noted:
+def _noted(chat: Chat, n: Noted, paper: Paper, own: Own, lang: str) -> Noted:
     user = json.dumps(
         {
             "id": n.paper_id,
@@ -255,7 +255,7 @@ def _noted(chat: Chat, n: Noted, paper: Paper, source: str, known: Known, lang: 
     if answer is None:
         return n
     line = " ".join(answer["line"].split())
-    if grounded(line, source, known):
+    if grounded(line, own):
         return replace(n, line=line, composer="llm")
     chat.usage.replaced += 1
     return n
