@@ -223,9 +223,10 @@ def test_characters_xml_cannot_carry_are_dropped_at_parse() -> None:
 
 
 def test_the_fuzzers_last_two_findings_are_read_cleanly() -> None:
-    """400,000 mutated inputs found these: a channel link with a control character became every
-    post's author as it was, and a Mastodon account URL with a lone "[" (urlsplit: Invalid IPv6
-    URL) stopped the parser."""
+    """Two campaigns of 400,000 mutated inputs found these: a channel link with a control
+    character became every post's author as it was, a Mastodon account URL with a lone "["
+    (urlsplit: Invalid IPv6 URL) stopped the parser, and so did a namespace URI with a byte 0xA0
+    in it (feedparser's ValueError: too many values to unpack)."""
     feed = b"<rss><channel><title>T</title><link>https://e.org/feed\x10</link><item>"
     feed += b"<title>x</title><link>https://e.org/1</link></item></channel></rss>"
     (blog,) = get("rss").parse(feed, "feed.xml")
@@ -234,6 +235,11 @@ def test_the_fuzzers_last_two_findings_are_read_cleanly() -> None:
     status["account"] = {"acct": "a", "url": "http://[m.example/@a"}
     (toot,) = get("mastodon").parse(json.dumps([status]).encode(), "statuses.json")
     assert toot.author == "@a"
+    spaced = data("blogs/deepmind_blog.xml").replace(
+        b'"http://www.w3.org', b'"http\xa0//www.w3.org'
+    )
+    with pytest.raises(ParseError, match="not a readable feed"):
+        list(get("rss").parse(spaced, "feed.xml"))
 
 
 def test_an_oai_version_too_long_for_the_store_is_a_parse_error() -> None:

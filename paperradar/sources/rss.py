@@ -54,7 +54,12 @@ def parse(data: bytes, origin: str = "<feed>") -> Iterator[Post]:
             "early?); nothing of it was kept",
             origin=origin,
         )
-    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    try:
+        parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    except ValueError as exc:
+        # feedparser's strict pass splits "namespace localname" at whitespace, so a namespace
+        # URI holding some (a byte 0xA0, read as Latin-1's no-break space) breaks it.
+        raise ParseError(f"not a readable feed: {exc}", origin=origin) from None
     if parsed.bozo and not parsed.entries:
         reason = getattr(parsed, "bozo_exception", None) or "unreadable"
         raise ParseError(f"not an RSS or Atom feed: {reason}", origin=origin)
