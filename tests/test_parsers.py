@@ -222,6 +222,26 @@ def test_characters_xml_cannot_carry_are_dropped_at_parse() -> None:
     assert blog.title == "AB"
 
 
+def test_the_fuzzers_last_two_findings_are_read_cleanly() -> None:
+    """Two campaigns of 400,000 mutated inputs found these: a channel link with a control
+    character became every post's author as it was, a Mastodon account URL with a lone "["
+    (urlsplit: Invalid IPv6 URL) stopped the parser, and so did a namespace URI with a byte 0xA0
+    in it (feedparser's ValueError: too many values to unpack)."""
+    feed = b"<rss><channel><title>T</title><link>https://e.org/feed\x10</link><item>"
+    feed += b"<title>x</title><link>https://e.org/1</link></item></channel></rss>"
+    (blog,) = get("rss").parse(feed, "feed.xml")
+    assert blog.author == "https://e.org/feed"
+    status = {"id": "1", "content": "<p>hi</p>", "url": "https://m.example/@a/1"}
+    status["account"] = {"acct": "a", "url": "http://[m.example/@a"}
+    (toot,) = get("mastodon").parse(json.dumps([status]).encode(), "statuses.json")
+    assert toot.author == "@a"
+    spaced = data("blogs/deepmind_blog.xml").replace(
+        b'"http://www.w3.org', b'"http\xa0//www.w3.org'
+    )
+    with pytest.raises(ParseError, match="not a readable feed"):
+        list(get("rss").parse(spaced, "feed.xml"))
+
+
 def test_an_oai_version_too_long_for_the_store_is_a_parse_error() -> None:
     record = data("arxiv_oai/ListRecordsResponse.xml").replace(
         b'version="v1"', b'version="v99999999999999999999"', 1

@@ -240,3 +240,40 @@ def test_one_long_word_in_a_bibtex_field_reads_at_once() -> None:
     (found,) = parse_seeds(text, "long.bib")
     assert time.perf_counter() - started < 2.0
     assert found.title == "a" * 131_072
+
+
+def test_an_id_list_seed_shows_its_papers_title_once_it_is_there(
+    store: Store, tmp_path: Path
+) -> None:
+    store.upsert(arxiv_api.parse(data("arxiv_api/id_1707.08567_s0_m100.xml")))
+    (here,) = store.papers()
+    ids = tmp_path / "ids.txt"
+    ids.write_text("1707.08567\nhep-th/9901001\n")
+    seed(store, ids, fetch=False)
+    labels = {f.ref: f.label for f in store.feedback()}
+    assert labels == {"arxiv:1707.08567": here.title, "arxiv:hep-th/9901001": "hep-th/9901001"}
+    arrived = Item(source="arxiv-api", title="An old paper arrives", arxiv_id="hep-th/9901001")
+    store.upsert([arrived])
+    assert load(store).liked and {f.ref: f.label for f in store.feedback()} == {
+        "arxiv:1707.08567": here.title,
+        "arxiv:hep-th/9901001": "An old paper arrives",
+    }
+
+
+def test_a_truncated_bibtex_entry_is_reported_not_seeded(store: Store, tmp_path: Path) -> None:
+    """The hand-written reader made a seed titled "Unclose" of it; bibtexparser skips it and only
+    logged that: now the result names it."""
+    bib = tmp_path / "library.bib"
+    bib.write_text(
+        "@article{good, title = {A good paper}, eprint = {2506.01234}}\n"
+        "@article{cut, title = {Unclosed title of a paper that the export cut, author = {X}\n"
+    )
+    result = seed(store, bib, fetch=False)
+    assert result.waiting == 1 and [f.label for f in store.feedback()] == ["A good paper"]
+    assert result.unreadable == [
+        "line 2: @article{cut, title = {Unclosed title of a paper that the e…"
+    ]
+    assert result.skipped.startswith("1 unreadable BibTeX entry: line 2: @article{cut")
+    bib.write_text("@article{cut, title = {Unclosed\n")
+    with pytest.raises(ParseError, match=r"no papers found.*1 unreadable BibTeX entry: line 1"):
+        seed(store, bib, fetch=False)

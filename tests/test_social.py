@@ -331,6 +331,29 @@ def test_one_bad_feed_does_not_stop_the_others(
     assert again.stats.posts_inserted == 0 and again.stats.unchanged == 3
 
 
+def test_a_feed_cut_short_without_a_length_is_refused_not_read_shorter(
+    replay: Replay, fetcher: Fetcher, store: Store
+) -> None:
+    """A connection closed mid-body, with no Content-Length to tell: feedparser read the entries
+    before the cut, and the run said "ok" with fewer posts."""
+    from paperradar.brief import health
+
+    whole = data("blogs/bair_blog.xml")
+    unsized = {"Content-Type": "application/rss+xml", "Content-Length": ""}
+    replay.routes["/cut.xml"] = lambda q: (200, unsized, whole[: len(whole) * 2 // 3])
+    replay.routes["/whole.xml"] = lambda q: (200, unsized, whole)
+    result = ingest_fetch(store, "rss", fetcher, FetchRequest(feeds=(replay.url("/cut.xml"),)))
+    assert result.items == 0 and store.post_count() == 0
+    assert len(result.errors) == 1 and "cut short" in result.errors[0]
+    run = store.runs()[0]
+    assert run.status == "partial" and "cut short" in run.errors["rss"]
+    (line,) = health(store, run.started_at[:10])
+    assert (line.source, line.status) == ("rss", "partial") and "cut short" in line.detail
+    # The same feed whole, also without a length, is read in full.
+    again = ingest_fetch(store, "rss", fetcher, FetchRequest(feeds=(replay.url("/whole.xml"),)))
+    assert again.stats.posts_inserted == 3 and not again.errors
+
+
 def test_mastodon_account_then_hashtag_with_max_id(replay: Replay, fetcher: Fetcher) -> None:
     timeline = data("mastodon/public_timeline.json")
     oldest = json.loads(timeline)[-1]["id"]
@@ -615,6 +638,14 @@ def test_cli_follow_ingest_posts_and_link(
     linked = json.loads(out)
     assert linked["fetched"] == 1 and linked["resolved"] == 1
     assert "1707.08567" in replay.requests[0].query["id_list"]
+    # `radar show` lists the posts that mention the paper, as its page does.
+    code, out, _ = radar(capsys, "show", "1707.08567", "--json", "--home", home)
+    assert code == 0 and [p["text"] for p in json.loads(out)["posts"]] == [
+        "Re-read arXiv:1707.08567 today"
+    ]
+    assert json.loads(out)["posts"][0]["papers"] == ["1707.08567"]
+    code, out, _ = radar(capsys, "show", "1707.08567", "--home", home)
+    assert "Posts that mention it (1" in out and "Re-read arXiv:1707.08567" in out
     code, out, err = radar(capsys, "ingest", "rss", "--home", home)
     assert code == 2 and "no feeds to read" in err
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -455,12 +456,41 @@ def test_a_server_on_another_loopback_address_answers_at_it(
     import uvicorn
 
     bound: list[tuple[str, int]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, **kw: bound.append((host, port)))
-    code, out, _ = radar(
-        capsys, "serve", "--host", "127.0.0.2", "--port", "8123", "--home", str(home)
+    monkeypatch.setattr(
+        uvicorn.Server, "run", lambda self, sockets: bound.append(sockets[0].getsockname())
     )
-    assert code == 0 and bound == [("127.0.0.2", 8123)]
-    assert "http://127.0.0.2:8123/" in out and "localhost" not in out
+    port = _free_port("127.0.0.2")
+    code, out, _ = radar(
+        capsys, "serve", "--host", "127.0.0.2", "--port", str(port), "--home", str(home)
+    )
+    assert code == 0 and bound == [("127.0.0.2", port)]
+    assert f"http://127.0.0.2:{port}/" in out and "localhost" not in out
+
+
+def _free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It printed the address, then uvicorn's bind error, and exited 3."""
+    import uvicorn
+
+    def never(self: object, sockets: object = None) -> None:
+        raise AssertionError("the server started on a busy port")
+
+    monkeypatch.setattr(uvicorn.Server, "run", never)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, out, err = radar(capsys, "serve", "--port", str(port), "--home", str(home))
+    assert code == 2 and "Paper Radar is at" not in out
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"radar: error: port {port} on 127.0.0.1 is in use") and "--port" in line
 
 
 def test_bad_input_gets_a_page_that_says_what_is_wrong(client: TestClient, home: Path) -> None:

@@ -20,7 +20,18 @@ from paperradar.errors import ConfigError, LLMError
 from paperradar.store import Store
 from paperradar.store.briefs import CachedAnswer
 
-PROMPT_VERSION = "brief-1"
+PROMPT_VERSION = "brief-2"  # brief-2: one paper per call, the observation from references
+# What an error message must never carry out of here: a key sent as a bearer token, in a header
+# or a query (an endpoint's error page may echo the request), or in a URL's user part.
+_SECRETS = (
+    re.compile(r"(?i)(\bbearer(?:\s+|%20|\+))[^\s\"',;}&]+"),
+    re.compile(
+        r"(?i)(\b(?:authorization|x-api-key|api[-_]?key|access[-_]?token)\b[\"']?\s*[:=]\s*"
+        r"[\"']?)(?!bearer\b)[^\s\"',;}&]+"
+    ),
+    re.compile(r"(\bsk-)[A-Za-z0-9_-]{8,}"),
+    re.compile(r"(//)[^/\s:@]+:[^/\s@]+(?=@)"),
+)
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,15 @@ class Chat:
     def close(self) -> None:
         self._http.close()
 
+    def redact(self, text: str) -> str:
+        """``text`` without the API key or anything shaped like a credential: what the run
+        records and ``radar runs`` shows."""
+        if self.config.api_key:
+            text = text.replace(self.config.api_key, "[redacted]")
+        for pattern in _SECRETS:
+            text = pattern.sub(r"\1[redacted]", text)
+        return text
+
     def ask(self, system: str, user: str, max_tokens: int, valid: Callable[[Any], bool]) -> Any:
         """The parsed JSON answer, or None after a failed retry or when the budget is spent."""
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
@@ -129,7 +149,7 @@ class Chat:
                 if not valid(answer):
                     raise LLMError("the answer does not have the required fields")
             except LLMError as exc:
-                self.usage.errors.append(str(exc))
+                self.usage.errors.append(self.redact(str(exc)))
                 if attempt == 0:
                     self.usage.retries += 1
                     continue
@@ -161,9 +181,10 @@ class Chat:
         except httpx.HTTPError as exc:
             raise LLMError(f"cannot reach {self.config.base_url}: {exc}") from exc
         if response.status_code >= 400:
+            # Redacted before it is cut: a key across the cut would leave its first half.
             raise LLMError(
                 f"{self.config.base_url} answered HTTP {response.status_code}: "
-                f"{response.text[:200]}"
+                f"{self.redact(response.text)[:200]}"
             )
         try:
             data = response.json()

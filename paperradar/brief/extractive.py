@@ -191,17 +191,27 @@ def _sentence(text: str) -> str:
 def title_line(texts: list[tuple[str, PaperText]]) -> str:
     """The day's headline: the best-backed measured claim among the featured papers, named,
     and a second one when it is short; the first featured paper's gist when none has one."""
-    claims = sorted(
-        (i, name, t) for i, (name, t) in enumerate(texts) if t.headline == t.claim.rstrip(".")
-    )
-    claims.sort(key=lambda c: (-c[2].strength, c[0]))
-    if not claims:
+    picks = title_picks(texts)
+    if not picks:
         name, first = texts[0]
         head = first.headline if name in first.headline else f"{name}: {first.headline}"
         return _sentence(head)
+    return joined_title([(texts[i][0], texts[i][1].headline) for i in picks])
+
+
+def title_picks(texts: list[tuple[str, PaperText]]) -> list[int]:
+    """Which featured papers (by position) the day's headline is made of: the one or two with
+    the best-backed measured claims, strongest first; none when no headline is a claim."""
+    claims = [i for i, (_, t) in enumerate(texts) if t.headline == t.claim.rstrip(".")]
+    claims.sort(key=lambda i: (-texts[i][1].strength, i))
+    return claims[:2]
+
+
+def joined_title(heads: list[tuple[str, str]]) -> str:
+    """(name, headline) pairs as one title line, each headline named; a second one only when
+    it is short."""
     parts: list[str] = []
-    for _, name, text in claims[:2]:
-        head = text.headline
+    for name, head in heads:
         if name.lower() not in head.lower():
             head = f"{name}: {head}"
         if parts and len(head.split()) > 14:

@@ -25,6 +25,7 @@ from paperradar.store import Store
 
 if TYPE_CHECKING:  # the ranker pulls numpy; import it only when ranking
     from paperradar.rank import RankResult
+    from paperradar.store.posts import StoredPost
 
 app = typer.Typer(
     help="Paper Radar: your personal research radar.",
@@ -69,15 +70,20 @@ def open_store(home: Path | None) -> Iterator[Store]:
         store.close()
 
 
-def parse_day(value: str | None) -> dt.date | None:
+def parse_day(value: str | None, option: str = "--date") -> dt.date | None:
+    """A day as every command takes it: YYYY-MM-DD, ``today`` or ``yesterday``; the error
+    names ``option``, the flag it came from."""
     if value is None:
         return None
-    if value == "today":
-        return dt.date.today()
+    named = {"today": 0, "yesterday": 1}.get(value.strip().lower())
+    if named is not None:
+        return dt.date.today() - dt.timedelta(days=named)
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--date {value!r} is not a date; use YYYY-MM-DD or 'today'") from None
+        raise UsageError(
+            f"{option} {value!r} is not a date; use YYYY-MM-DD, 'today' or 'yesterday'"
+        ) from None
 
 
 def shown(value: object) -> str:
@@ -131,6 +137,42 @@ def ranking_table(result: RankResult, limit: int) -> Table:
             shown(item.paper.title),
             f"{item.score:.2f}",
             shown("; ".join(item.reasons)) or "[dim]—[/]",
+        )
+    return table
+
+
+def post_row(stored: StoredPost, ids: dict[int, str]) -> dict[str, Any]:
+    """A stored post as `radar posts --json` and `radar show --json` list it; ``ids`` maps the
+    store keys of the papers it links to their ids."""
+    post = stored.post
+    return {
+        "source": post.source,
+        "kind": post.kind,
+        "author": post.author,
+        "name": post.author_name,
+        "title": post.title,
+        "text": post.text[:500],
+        "url": post.url,
+        "posted_at": post.posted_at,
+        "likes": post.likes,
+        "reposts": post.reposts,
+        "papers": [ids[pk].removeprefix("arxiv:") for pk in stored.paper_pks if pk in ids],
+    }
+
+
+def posts_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(header_style="bold", expand=True)
+    table.add_column("when", no_wrap=True)
+    table.add_column("who", ratio=1)
+    table.add_column("what", ratio=3)
+    table.add_column("papers", no_wrap=True, style="cyan")
+    for row in rows:
+        text = row["title"] or " ".join(str(row["text"]).split())[:160]
+        table.add_row(
+            str(row["posted_at"] or "")[:16].replace("T", " "),
+            shown(row["name"] or row["author"]),
+            shown(text),
+            ", ".join(row["papers"]),
         )
     return table
 

@@ -52,7 +52,7 @@ FLAGS = {
 Strs = list[str] | None
 Str = str | None
 SourceName = Annotated[str, typer.Argument(help=", ".join(names()[:-1]) + f" or {names()[-1]}.")]
-Date = Annotated[Str, typer.Option("--date", help="Day to fetch (YYYY-MM-DD).")]
+Date = Annotated[Str, typer.Option("--date", help="Day to fetch (YYYY-MM-DD, today or yesterday).")]
 FromFile = Annotated[
     Path | None, typer.Option("--from", help="Parse this saved response instead of fetching.")
 ]
@@ -150,7 +150,7 @@ def ingest(
         "base_url": base_url,
     }
     options = options_from_flags(source, given, lambda key: FLAGS.get(key, f"--{key}"))
-    env = environment(parse_day(date), parse_day(since))
+    env = environment(parse_day(date), parse_day(since, "--since"))
     lookup = None if no_categories else _lookup(home)
     with open_store(home) as store, err.status(f"Ingesting {source}…") as status:
         done = ingest_source(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,11 +29,14 @@ from paperradar.cli.app import (
     out,
     paper_table,
     parse_day,
+    post_row,
+    posts_table,
     ranking_table,
     resolve_home,
     shown,
 )
 from paperradar.errors import UsageError
+from paperradar.models import Paper
 
 
 @app.command()
@@ -44,13 +48,22 @@ def init(home: Home = None) -> None:
 
 @app.command()
 def papers(
-    date: Annotated[str | None, typer.Option("--date", help="Papers seen on this day.")] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="Papers seen on this day (YYYY-MM-DD, today, yesterday)."),
+    ] = None,
     source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many.")] = 50,
+    days: Annotated[
+        bool, typer.Option("--days", help="List the days in the store instead, newest first.")
+    ] = False,
     as_json: AsJson = False,
     home: Home = None,
 ) -> None:
-    """List papers, most upvoted on Hugging Face first, then newest."""
+    """List papers, most upvoted on Hugging Face first, then newest (--days: the days)."""
+    if days:
+        _days(as_json, home)
+        return
     day = parse_day(date)
     if source is not None:
         from paperradar.sources import registry
@@ -59,17 +72,43 @@ def papers(
         if source not in known:
             raise UsageError(f"unknown source {source!r}; known: {', '.join(sorted(known))}")
     with open_store(home) as store:
-        found = store.papers(day=day.isoformat() if day else None, source=source, limit=limit)
+        on = day.isoformat() if day else None
+        found = store.papers(day=on, source=source, limit=limit)
+        total = store.count(day=on, source=source) if len(found) == limit else len(found)
     if as_json:
         emit_json([p.to_json() for p in found])
     elif found:
         out.print(paper_table(found))
+        if total > len(found):
+            err.print(
+                f"[dim]{len(found)} of {total:,} papers; more with --limit {total} "
+                "(or narrow with --date / --source).[/]"
+            )
     if not found:
         if not as_json:
             err.print(
                 "No papers match." + ("" if day else " Ingest something first: radar ingest.")
             )
         raise NothingNew("no papers")
+
+
+def _days(as_json: bool, home: Path | None) -> None:
+    """The days the store holds papers for, with how many each (`radar papers --days`)."""
+    with open_store(home) as store:
+        found = store.days()
+    if as_json:
+        emit_json([{"day": day, "papers": n} for day, n in found])
+    elif found:
+        table = Table(header_style="bold")
+        table.add_column("day", no_wrap=True)
+        table.add_column("papers", justify="right")
+        for day, n in found:
+            table.add_row(day, f"{n:,}")
+        out.print(table)
+    if not found:
+        if not as_json:
+            err.print("The store holds no papers yet. Ingest something first: radar ingest.")
+        raise NothingNew("no days")
 
 
 @app.command()
@@ -115,11 +154,14 @@ def show(
     as_json: AsJson = False,
     home: Home = None,
 ) -> None:
-    """Everything the store knows about one paper."""
+    """Everything the store knows about one paper, and the posts that mention it."""
     with open_store(home) as store:
         paper = store.get(paper_id)
+        found = store.posts_about(paper.pk)  # what the paper's page lists
+        ids = store.paper_refs_by_pk(sorted({pk for s in found for pk in s.paper_pks}))
+    posts = [post_row(s, ids) for s in found]
     if as_json:
-        emit_json(paper.to_json())
+        emit_json({**paper.to_json(), "posts": posts})
         return
     out.print(f"[bold]{shown(paper.title)}[/]")
     out.print(shown(", ".join(paper.authors)))
@@ -144,6 +186,9 @@ def show(
                 f"{k}={v}" for k, v in obs.data.items() if k not in ("ai_summary", "ai_keywords")
             )
             out.print(f"[dim]seen[/] {obs.observed_on} [cyan]{obs.source}[/] {shown(data)}")
+    if posts:
+        out.print(f"\n[bold]Posts that mention it[/] ({len(posts)}, most liked first)")
+        out.print(posts_table(posts))
 
 
 @app.command()
@@ -152,21 +197,40 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File (default: stdout).")
     ] = None,
+    liked: Annotated[
+        bool, typer.Option("--liked", help="Only the papers you liked or seeded.")
+    ] = False,
+    saved: Annotated[bool, typer.Option("--saved", help="Only the papers you saved.")] = False,
     home: Home = None,
 ) -> None:
-    """Export every paper as JSON lines (re-importable) or BibTeX."""
+    """Export every paper (or your liked/saved ones, e.g. for Zotero) as JSON lines
+    (re-importable) or BibTeX."""
     from paperradar.deliver.export import write_bibtex, write_json
 
     writers = {"json": write_json, "bibtex": write_bibtex}
     if fmt not in writers:
         raise UsageError(f"--format {fmt!r}: use json or bibtex")
     with open_store(home) as store:
+        papers: Iterable[Paper] = store.iter_papers()
+        if liked or saved:
+            from paperradar.profile import load
+
+            profile = load(store)  # the liked and saved papers the ranking learns from
+            chosen = [*(profile.liked if liked else ()), *(profile.saved if saved else ())]
+            papers = list({p.pk: p for p in chosen}.values())
+            if profile.waiting:
+                err.print(
+                    f"[dim]{profile.waiting} papers you gave feedback on are not in the store "
+                    "yet and are not exported.[/]"
+                )
         if output is None:
-            count = writers[fmt](store.iter_papers(), sys.stdout)
+            count = writers[fmt](papers, sys.stdout)
         else:
             with output.open("w", encoding="utf-8") as handle:
-                count = writers[fmt](store.iter_papers(), handle)
+                count = writers[fmt](papers, handle)
             err.print(f"{count} papers written to {output}")
+    if count == 0 and (liked or saved):
+        raise NothingNew("nothing to export")
 
 
 @app.command()

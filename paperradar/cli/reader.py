@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -14,6 +14,7 @@ from rich.table import Table
 from paperradar.cli.app import (
     AsJson,
     Home,
+    NothingNew,
     app,
     emit_json,
     err,
@@ -22,10 +23,7 @@ from paperradar.cli.app import (
 )
 from paperradar.errors import NotFoundError, UsageError
 from paperradar.store import Store
-from paperradar.store.reader import paper_ref
-
-if TYPE_CHECKING:  # the evaluation pulls numpy and scipy; import it only when evaluating
-    pass
+from paperradar.store.reader import FEEDBACK_KINDS, paper_ref
 
 Kind = Annotated[
     str,
@@ -165,14 +163,21 @@ def seed(
         result = run_seed(store, file, fetch=not no_fetch, base_url=base_url)
     if as_json:
         emit_json(vars(result))
-        return
-    out.print(
-        f"Seeded {result.found + result.fetched + result.waiting} papers: {result.found} in the "
-        f"store, {result.fetched} fetched from arXiv, {result.waiting} waiting for their paper "
-        "to arrive."
-    )
-    if result.fetch_error:
-        err.print(f"[yellow]Fetching from arXiv failed:[/] {escape(result.fetch_error)}")
+    else:
+        out.print(
+            f"Seeded {result.found + result.fetched + result.waiting} papers: {result.found} in "
+            f"the store, {result.fetched} fetched from arXiv, {result.waiting} waiting for their "
+            "paper to arrive."
+        )
+        if result.fetch_error:
+            err.print(f"[yellow]Fetching from arXiv failed:[/] {escape(result.fetch_error)}")
+    if result.unreadable:  # the rest was seeded; these need fixing in the file
+        err.print(
+            f"[yellow]radar: warning:[/] {escape(str(file))}: skipped {escape(result.skipped)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise NothingNew("part of the file could not be read")
 
 
 @app.command()
@@ -221,9 +226,9 @@ def profile(
         table.add_row(e.kind, escape(e.value) + extra, e.added_at[:10])
     for f in feedback:
         state = "" if f.pk is not None else " [dim](waiting for the paper)[/]"
-        table.add_row(
-            f.kind, escape(f"{f.ref.split(':', 1)[1]}  {f.label[:70]}") + state, f.added_at[:10]
-        )
+        ref = f.ref.split(":", 1)[1]
+        shown = ref if f.label in ("", ref) else f"{ref}  {f.label[:70]}"
+        table.add_row(f.kind, escape(shown) + state, f.added_at[:10])
     out.print(table)
     out.print(
         "[dim]Remove with `radar unfollow|unmute KIND VALUE`, `radar like|dislike|save ID "
@@ -232,13 +237,22 @@ def profile(
 
 
 def _profile_remove(store: Store, args: list[str]) -> None:
+    from paperradar.profile import FOLLOW_KINDS, MUTE_KINDS, stored_kinds
+
     if len(args) < 2:
         raise UsageError("usage: radar profile remove KIND VALUE (KIND as shown by radar profile)")
-    kind, value = args[0], " ".join(args[1:])
-    if kind in ("like", "dislike", "save", "seed"):
+    kind, value = args[0], " ".join(" ".join(args[1:]).split())
+    if kind in FEEDBACK_KINDS:
         key = paper_ref(value) or value
         if not store.remove_feedback(key, [kind]):
             raise NotFoundError(f"no {kind} of {value!r} in your profile")
-    elif not store.remove_profile(kind, value):
-        raise NotFoundError(f"no {kind} {value!r} in your profile")
+    else:
+        kinds = stored_kinds(kind)
+        if not kinds:
+            raise UsageError(
+                f"cannot remove {kind!r}; use a kind as `radar profile` shows it, or one of: "
+                f"{', '.join(sorted({*FOLLOW_KINDS, *MUTE_KINDS}))}"
+            )
+        if not any(store.remove_profile(stored, value) for stored in kinds):
+            raise NotFoundError(f"no {kind} {value!r} in your profile")
     out.print(f"Removed {kind} {escape(value)!r}.")

@@ -8,10 +8,9 @@ papers the store does not hold yet, so tomorrow's buzz is about papers the radar
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from paperradar.cli.app import (
     AsJson,
@@ -23,9 +22,9 @@ from paperradar.cli.app import (
     open_store,
     out,
     parse_day,
-    shown,
+    post_row,
+    posts_table,
 )
-from paperradar.store.posts import StoredPost
 
 
 @app.command()
@@ -57,47 +56,13 @@ def posts(
             limit=limit,
         )
         ids = store.paper_refs_by_pk(sorted({pk for s in found for pk in s.paper_pks}))
-    rows = [_row(s, ids) for s in found]
+    rows = [post_row(s, ids) for s in found]
     if as_json:
         emit_json(rows)
     else:
-        out.print(_posts_table(rows))
+        out.print(posts_table(rows))
     if not rows:
         raise NothingNew("no posts")
-
-
-def _row(stored: StoredPost, ids: dict[int, str]) -> dict[str, Any]:
-    post = stored.post
-    return {
-        "source": post.source,
-        "kind": post.kind,
-        "author": post.author,
-        "name": post.author_name,
-        "title": post.title,
-        "text": post.text[:500],
-        "url": post.url,
-        "posted_at": post.posted_at,
-        "likes": post.likes,
-        "reposts": post.reposts,
-        "papers": [ids[pk].removeprefix("arxiv:") for pk in stored.paper_pks if pk in ids],
-    }
-
-
-def _posts_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(header_style="bold", expand=True)
-    table.add_column("when", no_wrap=True)
-    table.add_column("who", ratio=1)
-    table.add_column("what", ratio=3)
-    table.add_column("papers", no_wrap=True, style="cyan")
-    for row in rows:
-        text = row["title"] or " ".join(str(row["text"]).split())[:160]
-        table.add_row(
-            str(row["posted_at"] or "")[:16].replace("T", " "),
-            shown(row["name"] or row["author"]),
-            shown(text),
-            ", ".join(row["papers"]),
-        )
-    return table
 
 
 @app.command("link")

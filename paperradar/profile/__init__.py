@@ -28,6 +28,17 @@ FOLLOW_KINDS = {
     "feed": "feed",
 }
 MUTE_KINDS = {"author": "mute-author", "keyword": "mute-keyword", "category": "mute-category"}
+
+
+def stored_kinds(kind: str) -> tuple[str, ...]:
+    """The stored kinds a kind the reader names may mean, in the order to try them: a kind as
+    `radar profile` shows it ("include", "mute-author"), or the word `radar follow` and `radar
+    mute` take ("keyword": a followed keyword, then a muted one). Empty when it is neither."""
+    if kind in PROFILE_KINDS:
+        return (kind,)
+    return tuple(k for k in (FOLLOW_KINDS.get(kind), MUTE_KINDS.get(kind)) if k)
+
+
 _CATEGORY = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?$")
 
 

@@ -8,10 +8,12 @@ rest waiting: they attach to their paper when it arrives (by arXiv id, DOI, or e
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +54,24 @@ class SeedRef:
         return self.title or self.arxiv_id or self.doi or ""
 
 
+@dataclass(frozen=True)
+class SeedFile:
+    """What a seed file holds: its references, and the entries that could not be read (each as
+    "line N: its first line"), which the reader is told about rather than losing them."""
+
+    refs: list[SeedRef]
+    unreadable: tuple[str, ...] = ()
+
+
 def parse_seeds(data: str, origin: str = "<seed file>") -> list[SeedRef]:
     """References in a BibTeX, CSL-JSON or plain id-list text (the format is detected)."""
+    return read_seeds(data, origin).refs
+
+
+def read_seeds(data: str, origin: str = "<seed file>") -> SeedFile:
+    """``parse_seeds`` with the BibTeX entries it had to skip."""
     stripped = data.lstrip()
+    unreadable: list[str] = []
     if stripped.startswith(("[", "{")):
         try:
             parsed = json.loads(data)
@@ -63,18 +80,26 @@ def parse_seeds(data: str, origin: str = "<seed file>") -> list[SeedRef]:
         items = parsed if isinstance(parsed, list) else parsed.get("items", [parsed])
         refs = [r for r in (_from_csl(i) for i in items if isinstance(i, dict)) if r]
     elif "@" in data and re.search(r"@\w+\s*[{(]", data):
-        refs = [r for r in (_from_bibtex(f) for f in _bibtex_entries(data)) if r]
+        refs = [r for r in (_from_bibtex(f) for f in _bibtex_entries(data, unreadable)) if r]
     else:
         refs = list(_from_lines(data, origin))
     if not refs:
+        skipped = f"; {_skipped(unreadable)}" if unreadable else ""
         raise ParseError(
-            "no papers found (expected BibTeX, CSL-JSON or one arXiv id / DOI per line)",
+            "no papers found (expected BibTeX, CSL-JSON or one arXiv id / DOI per line)" + skipped,
             origin=origin,
         )
     unique: dict[str, SeedRef] = {}
     for ref in refs:
         unique.setdefault(ref.ref, ref)
-    return list(unique.values())
+    return SeedFile(list(unique.values()), tuple(unreadable))
+
+
+def _skipped(unreadable: list[str] | tuple[str, ...], shown: int = 3) -> str:
+    """ "2 unreadable BibTeX entries: line 4: @article{b, title={Unclosed …; line 9: …" """
+    n = len(unreadable)
+    listed = "; ".join(unreadable[:shown]) + ("; …" if n > shown else "")
+    return f"{n} unreadable BibTeX {'entry' if n == 1 else 'entries'}: {listed}"
 
 
 def _arxiv(value: str | None) -> str | None:
@@ -110,7 +135,7 @@ def _from_csl(item: dict[str, Any]) -> SeedRef | None:
     return _make(arxiv, doi if isinstance(doi, str) else None, str(item.get("title") or ""))
 
 
-def _bibtex_entries(text: str) -> Iterator[dict[str, str]]:
+def _bibtex_entries(text: str, unreadable: list[str] | None = None) -> Iterator[dict[str, str]]:
     """The fields of each entry, in file order, names lowercased (the first of a repeated name
     wins), values as text: ``@string`` names and ``#`` joined, the title's LaTeX decoded.
 
@@ -118,7 +143,9 @@ def _bibtex_entries(text: str) -> Iterator[dict[str, str]]:
     it does not evaluate ``#``, so values are evaluated here, in one pass that also resolves
     ``@string`` names, defined before their use as BibTeX requires. An entry whose key repeats
     an earlier one is still read: the same paper liked twice is harmless, a different one is
-    not to be lost. A block bibtexparser cannot read is skipped (it logs which one).
+    not to be lost. A block bibtexparser cannot read (a truncated entry, an unclosed brace) is
+    skipped and added to ``unreadable`` as "line N: its first line", for the reader to see;
+    bibtexparser's own log lines about it are silenced.
 
     Only the title is decoded: it is the one field read as prose; in a url, doi or eprint a
     ``%`` or ``~`` is part of the address, not a LaTeX comment or space.
@@ -128,12 +155,18 @@ def _bibtex_entries(text: str) -> Iterator[dict[str, str]]:
     from bibtexparser.entrypoint import parse_string
     from bibtexparser.middlewares import LatexDecodingMiddleware
 
-    split = parse_string(text, parse_stack=[])
+    with _quiet("bibtexparser.splitter"):
+        split = parse_string(text, parse_stack=[])
     latex = LatexDecodingMiddleware()
     strings: dict[str, str] = {}
     for read in split.blocks:
         block = read.ignore_error_block if isinstance(read, model.DuplicateBlockKeyBlock) else read
-        if isinstance(block, model.String):
+        if isinstance(block, model.ParsingFailedBlock):
+            if unreadable is not None:
+                first = " ".join(((block.raw or "").strip().splitlines() or [""])[0].split())
+                cut = first if len(first) <= 60 else first[:59] + "…"
+                unreadable.append(f"line {(block.start_line or 0) + 1}: {cut}")
+        elif isinstance(block, model.String):
             strings[block.key.lower()] = _bibtex_value(block.value, strings)
         elif isinstance(block, model.Entry):
             fields: dict[str, str] = {}
@@ -146,6 +179,16 @@ def _bibtex_entries(text: str) -> Iterator[dict[str, str]]:
                 latex.transform_block(model.Entry(block.entry_type, block.key, [field]), split)
                 fields["title"] = field.value
             yield fields
+
+
+@contextlib.contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    logger = logging.getLogger(name)
+    was, logger.disabled = logger.disabled, True
+    try:
+        yield
+    finally:
+        logger.disabled = was
 
 
 def _bibtex_value(raw: str, strings: dict[str, str]) -> str:
@@ -207,6 +250,12 @@ class SeedResult:
     waiting: int = 0
     already: int = 0
     fetch_error: str | None = None
+    unreadable: list[str] = field(default_factory=list)  # entries of the file that were skipped
+
+    @property
+    def skipped(self) -> str:
+        """The skipped entries in one line, "" when there are none."""
+        return _skipped(self.unreadable) if self.unreadable else ""
 
 
 def seed(
@@ -217,21 +266,26 @@ def seed(
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise ParseError(f"cannot read: {exc.strerror}", origin=str(path)) from exc
-    refs = parse_seeds(text, str(path))
-    result = SeedResult()
+    read = read_seeds(text, str(path))
+    refs = read.refs
+    result = SeedResult(unreadable=list(read.unreadable))
     missing = [r for r in refs if _locate(store, r) is None]
     to_fetch = [r.arxiv_id for r in missing if r.arxiv_id]
     if fetch and to_fetch:
         result.fetch_error = _fetch(store, to_fetch, base_url)
+    located = {ref.ref: _locate(store, ref) for ref in refs}
+    # A seed named only by its id is labelled with its paper's title once the paper is there.
+    titles = {p.pk: p.title for p in store.papers_by_pk([pk for pk in located.values() if pk])}
     for ref in refs:
-        pk = _locate(store, ref)
+        pk = located[ref.ref]
         if pk is None:
             result.waiting += 1
         elif ref in missing:
             result.fetched += 1
         else:
             result.found += 1
-        changed = store.set_feedback(ref.ref, "seed", pk=pk, label=ref.label, origin=path.name)
+        label = ref.title or (titles.get(pk, "") if pk is not None else "") or ref.label
+        changed = store.set_feedback(ref.ref, "seed", pk=pk, label=label, origin=path.name)
         if not changed:
             result.already += 1
     return result

@@ -66,9 +66,16 @@ def handle(account: dict[str, Any]) -> str:
 def _handle(account: Fields) -> str:
     acct = account.text("acct") or account.text("username")
     if "@" not in acct:
-        host = urlsplit(account.text("url")).netloc
+        host = _host(account.text("url"))
         acct = f"{acct}@{host}" if host else acct
     return f"@{acct}".lower()
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).netloc
+    except ValueError:  # an unbalanced "[" reads as a broken IPv6 address
+        return ""
 
 
 def status_to_post(status: dict[str, Any], origin: str = "<mastodon>") -> Post | None:
@@ -118,7 +125,10 @@ def split_account(account: str, default_instance: str) -> tuple[str, str]:
     """("user", "instance") of ``@user@instance``, ``user@instance`` or a profile URL."""
     account = account.strip()
     if account.startswith(("http://", "https://")):
-        parts = urlsplit(account)
+        try:
+            parts = urlsplit(account)
+        except ValueError as exc:
+            raise UsageError(f"{account!r} is not a Mastodon profile URL") from exc
         return parts.path.strip("/").lstrip("@"), parts.netloc
     user, _, instance = account.lstrip("@").partition("@")
     return user, instance or default_instance

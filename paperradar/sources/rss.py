@@ -10,6 +10,7 @@ still read.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -46,14 +47,27 @@ def parse(data: bytes, origin: str = "<feed>") -> Iterator[Post]:
         raise ParseError("empty response (no feed at all)", origin=origin)
     if b"<!ENTITY" in data[:4096].upper():
         raise ParseError("refused unsafe XML (the feed declares entities)", origin=origin)
-    _check_shape(data, origin)
-    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    root, well_formed = _check_shape(data, origin)
+    if not well_formed and _cut_short(data, root):
+        raise ParseError(
+            f"the feed is cut short: its XML ends before </{root}> (the connection closed "
+            "early?); nothing of it was kept",
+            origin=origin,
+        )
+    try:
+        parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    except ValueError as exc:
+        # feedparser's strict pass splits "namespace localname" at whitespace, so a namespace
+        # URI holding some (a byte 0xA0, read as Latin-1's no-break space) breaks it.
+        raise ParseError(f"not a readable feed: {exc}", origin=origin) from None
     if parsed.bozo and not parsed.entries:
         reason = getattr(parsed, "bozo_exception", None) or "unreadable"
         raise ParseError(f"not an RSS or Atom feed: {reason}", origin=origin)
     feed = parsed.feed
     feed_title = _clean(feed.get("title", "")) or origin
-    feed_url = _self_link(feed) or (origin if origin.startswith("http") else feed.get("link", ""))
+    feed_url = _self_link(feed) or (
+        origin if origin.startswith("http") else storable(str(feed.get("link") or ""))
+    )
     for entry in parsed.entries:
         post = _entry(entry, feed_title, feed_url or origin)
         if post is not None:
@@ -64,16 +78,19 @@ class _Refused(Exception):
     """Raised inside expat's callbacks to stop the pre-check at the first element too many."""
 
 
-def _check_shape(data: bytes, origin: str) -> None:
+def _check_shape(data: bytes, origin: str) -> tuple[str, bool]:
     """Refuse a feed nested deeper than ``MAX_DEPTH`` or holding more than ``MAX_ELEMENTS``
     elements, before feedparser spends tens of microseconds on each one (a million nested
     elements fit under the size cap and took minutes). One pass of expat, stopped at the first
     element too many; an ill-formed feed, which feedparser reads tag by tag, is bounded by its
-    count of tags instead."""
+    count of tags instead. Returns the root element's name ("" if none was read) and whether
+    the document is well-formed."""
     depth = elements = 0
+    root = ""
 
     def start(name: str, attrs: object) -> None:
-        nonlocal depth, elements
+        nonlocal depth, elements, root
+        root = root or name
         depth, elements = depth + 1, elements + 1
         if depth > MAX_DEPTH:
             raise _Refused(f"elements nested more than {MAX_DEPTH} deep")
@@ -100,6 +117,28 @@ def _check_shape(data: bytes, origin: str) -> None:
             raise ParseError(
                 f"refused: an ill-formed feed with more than {MAX_ELEMENTS:,} tags", origin=origin
             ) from None
+        return root, False
+    return root, True
+
+
+FEED_ROOTS = ("rss", "feed", "RDF")  # RSS 2.0, Atom, RSS 1.0 (rdf:RDF)
+_CLOSE = re.compile(rb"\s*>")
+_TRAILER = re.compile(rb"(?:\s|<!--.*?-->|<\?.*?\?>)*\Z", re.S)  # what may follow the root
+
+
+def _cut_short(data: bytes, root: str) -> bool:
+    """Whether an ill-formed feed stops before its root element closes: the end of a feed cut
+    off in transit. expat alone cannot say so, as it stops at the first error, which in a
+    lenient feed is often an undefined entity far before the end. A feed that closes its root
+    but breaks a rule inside is left to feedparser's leniency."""
+    if root.rpartition(":")[2] not in FEED_ROOTS:
+        return False  # not a feed at all: feedparser says so
+    close = f"</{root}".encode()
+    at = data.rfind(close)
+    if at < 0:
+        return True
+    end = _CLOSE.match(data, at + len(close))
+    return end is None or _TRAILER.match(data, end.end()) is None
 
 
 def _entry(entry: Any, feed_title: str, feed_url: str) -> Post | None:

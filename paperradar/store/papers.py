@@ -47,8 +47,11 @@ _ORDER_BY = {
 class PaperTables(Tables):
     """The read side of papers and observations; mixed into ``Store``."""
 
-    def count(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM papers").fetchone()[0])
+    def count(self, *, day: str | None = None, source: str | None = None) -> int:
+        """How many papers there are, or how many ``papers(day=, source=)`` would list."""
+        where, params = _observed(day, source)
+        where = f" WHERE {where}" if where else ""
+        return int(self._db.execute(f"SELECT count(*) FROM papers{where}", params).fetchone()[0])
 
     def get(self, ref: str) -> Paper:
         """A paper by arXiv id or URL (any form), DOI, ``doi:…`` or ``paper:N``."""

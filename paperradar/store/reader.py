@@ -139,15 +139,17 @@ class ReaderTables(Tables):
     def set_feedback(
         self, ref: str, kind: str, *, pk: int | None, label: str = "", origin: str = ""
     ) -> bool:
-        """Record feedback; like and dislike replace each other. False if nothing changed."""
+        """Record feedback; like and dislike replace each other. False if nothing changed. A new
+        non-empty ``label`` replaces the old one (an id-list seed gets its paper's title)."""
         with self._write():
             if kind in ("like", "dislike"):
                 other = "dislike" if kind == "like" else "like"
                 self._db.execute("DELETE FROM feedback WHERE ref = ? AND kind = ?", (ref, other))
             cursor = self._db.execute(
                 "INSERT INTO feedback (ref, kind, pk, label, origin, added_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ref, kind) DO UPDATE SET pk = excluded.pk "
-                "WHERE pk IS NOT excluded.pk",
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ref, kind) DO UPDATE SET pk = excluded.pk, "
+                "label = CASE WHEN excluded.label = '' THEN label ELSE excluded.label END "
+                "WHERE pk IS NOT excluded.pk OR (excluded.label != '' AND label != excluded.label)",
                 (ref, kind, pk, label, origin, now_iso()),
             )
         return cursor.rowcount > 0
@@ -166,19 +168,27 @@ class ReaderTables(Tables):
         return [Feedback(*row) for row in rows]
 
     def resolve_feedback(self) -> int:
-        """Point waiting feedback at papers that have arrived since; returns how many."""
-        waiting = self._db.execute("SELECT ref, kind FROM feedback WHERE pk IS NULL").fetchall()
+        """Point waiting feedback at papers that have arrived since; returns how many. Feedback
+        known only by its id (a seed from a list of ids) takes the paper's title as its label."""
+        waiting = self._db.execute(
+            "SELECT ref, kind, label FROM feedback WHERE pk IS NULL"
+        ).fetchall()
         resolved = 0
         if not waiting:  # the common case: no write lock taken just to find nothing
             return 0
         with self._write():
-            for ref, kind in waiting:
+            for ref, kind, label in waiting:
                 pk = self.pk_of_ref(ref)
-                if pk is not None:
-                    self._db.execute(
-                        "UPDATE feedback SET pk = ? WHERE ref = ? AND kind = ?", (pk, ref, kind)
-                    )
-                    resolved += 1
+                if pk is None:
+                    continue
+                if label in ("", ref.partition(":")[2]):
+                    row = self._db.execute("SELECT title FROM papers WHERE pk = ?", (pk,))
+                    label = row.fetchone()[0] or label
+                self._db.execute(
+                    "UPDATE feedback SET pk = ?, label = ? WHERE ref = ? AND kind = ?",
+                    (pk, label, ref, kind),
+                )
+                resolved += 1
         return resolved
 
     def pk_of_ref(self, ref: str) -> int | None:
