@@ -104,10 +104,12 @@ def timed_command(home: Path, day: str, tree: Path | None = None) -> tuple[float
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "paperradar", "rank", "--date", day, "--json", "--home", str(home)],
-        check=True,
+        check=False,
         capture_output=True,
         env=env,
     )
+    if done.returncode:
+        raise SystemExit(f"radar rank failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
     payload = json.loads(done.stdout)
     return time.perf_counter() - start, {**payload["timings"], "embedded": payload["embedded"]}
 
